@@ -7,13 +7,8 @@ import { UsageError } from './args.ts';
 
 type CommandModule = { run(argv: string[]): Promise<number>; usage: string };
 
-const COMMANDS: Record<string, () => Promise<CommandModule>> = {
-  inspect: () => import('./commands/inspect.ts'),
-  train: () => import('./commands/train.ts'),
-  predict: () => import('./commands/predict.ts'),
-  demo: () => import('./commands/demo.ts'),
-  bench: () => import('./commands/bench.ts'),
-};
+// Each command registers here when its module lands: inspect, train, predict, demo, bench.
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {};
 
 const HELP = `gazecam: train gaze-supervised chest X-ray classifiers on WebGPU (Node, through Dawn)
 

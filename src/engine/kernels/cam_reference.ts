@@ -7,16 +7,17 @@ import * as tf from '@tensorflow/tfjs';
 
 /** fmapNhwc [B,h,w,C], fcWeight [C,K] -> cam [B,h,w,K]; gradient flows into fmap only. */
 export function camMapsReference(fmapNhwc: tf.Tensor4D, fcWeight: tf.Tensor2D): tf.Tensor4D {
-  const detached = tf.customGrad((fmap: tf.Tensor, weight: tf.Tensor, save: tf.GradSaveFunc) => {
+  const detached = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [fmap, weight, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     save([weight]);
     const [b, h, w, c] = fmap.shape;
     const k = weight.shape[1]!;
     const cam = tf.matMul(tf.reshape(fmap, [b * h * w, c]), weight).reshape([b, h, w, k]);
     return {
       value: cam,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [savedWeight] = saved;
-        const dFmap = tf.matMul(tf.reshape(dy, [b * h * w, k]), savedWeight, false, true).reshape([b, h, w, c]);
+        const dFmap = tf.matMul(tf.reshape(dy as tf.Tensor, [b * h * w, k]), savedWeight, false, true).reshape([b, h, w, c]);
         return [dFmap, tf.zerosLike(savedWeight)];
       },
     };
