@@ -1,17 +1,38 @@
 /**
  * Dispatch for the CAM ops: the fused WGSL kernels on webgpu, the plain-tfjs reference elsewhere.
- * Both paths have the same semantics, detach of the FC weight included.
+ * Both paths have the same semantics (seed parity tests run both), detach of the FC weight included.
  */
 import * as tf from '@tensorflow/tfjs';
 import { camMapsReference } from './cam_reference.ts';
 import { refineCamsReference, type RefinedCams } from './refine_reference.ts';
+import { CAM_MAPS, REFINE_CAMS, registerWebGPUKernels } from './register_webgpu.ts';
+
+function onWebGPU(): boolean {
+  if (tf.getBackend() !== 'webgpu') return false;
+  registerWebGPUKernels();
+  return true;
+}
 
 /** fmap [B,h,w,C], fcWeight [C,K] -> cam [B,h,w,K]; no gradient reaches fcWeight. */
 export function camMaps(fmapNhwc: tf.Tensor4D, fcWeight: tf.Tensor2D): tf.Tensor4D {
-  return camMapsReference(fmapNhwc, fcWeight);
+  if (fmapNhwc.shape[3] !== fcWeight.shape[0]) {
+    throw new Error(
+      `camMaps: feature map has ${fmapNhwc.shape[3]} channels but the FC weight [C,K] has C=${fcWeight.shape[0]}; ` +
+        'pass the classifier weight as [C,K] (transpose of nn.Linear.weight).',
+    );
+  }
+  if (!onWebGPU()) return camMapsReference(fmapNhwc, fcWeight);
+  return tf.engine().runKernel(CAM_MAPS, { fmap: fmapNhwc, weight: fcWeight }) as tf.Tensor4D;
 }
 
-/** cam [B,h,w,K] -> normalised cams and sigmoid cams at [H,W] (seed's refine_cams). */
-export function refineCams(camNhwc: tf.Tensor4D, size: [number, number]): RefinedCams {
-  return refineCamsReference(camNhwc, size);
+/** cam [B,h,w,K] -> normalised cams and sigmoid cams at [H,W] (the seed's refine_cams). */
+export function refineCams(camNhwc: tf.Tensor4D, [outH, outW]: [number, number]): RefinedCams {
+  if (!(outH >= 1 && outW >= 1 && Number.isInteger(outH) && Number.isInteger(outW))) {
+    throw new Error(`refineCams: target size must be positive integers, got [${outH}, ${outW}]`);
+  }
+  if (!onWebGPU()) return refineCamsReference(camNhwc, [outH, outW]);
+  const [cams, sigmoidCams, stats] = tf.engine().runKernel(REFINE_CAMS, { cam: camNhwc }, { outH, outW }) as tf.Tensor4D[];
+  // stats are an internal output kept for the gradient; the engine holds its own reference.
+  stats.dispose();
+  return { cams, sigmoidCams };
 }

@@ -1,0 +1,135 @@
+/**
+ * Registers the fused CAM kernels with tfjs for the webgpu backend, forward and backward.
+ * Kernels: GazecamCamMaps (fmap, weight) -> cam; GazecamRefineCams (cam) -> [cams, sigmoidCams,
+ * stats]; and their gradient kernels, each running the programs in cam_webgpu.ts / refine_webgpu.ts.
+ * Gradients are registered against the forward kernel names, so tf.grad works through them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { CamBackwardProgram, CamForwardProgram } from './cam_webgpu.ts';
+import {
+  RefineApplyProgram,
+  RefineGradColsProgram,
+  RefineGradRowsProgram,
+  RefineGradSumsProgram,
+  RefineStatsProgram,
+} from './refine_webgpu.ts';
+import { alignCornersScale, type ProgramUniform, type WebGPUBackendLike } from './webgpu_program.ts';
+
+export const CAM_MAPS = 'GazecamCamMaps';
+export const CAM_MAPS_GRAD = 'GazecamCamMapsGrad';
+export const REFINE_CAMS = 'GazecamRefineCams';
+export const REFINE_CAMS_GRAD = 'GazecamRefineCamsGrad';
+
+export interface RefineAttrs {
+  outH: number;
+  outW: number;
+  [key: string]: number;
+}
+
+function refineUniforms(camShape: number[], { outH, outW }: RefineAttrs): ProgramUniform[] {
+  return [
+    { type: 'int32', data: [outH] },
+    { type: 'int32', data: [outW] },
+    { type: 'float32', data: [alignCornersScale(camShape[1], outH)] },
+    { type: 'float32', data: [alignCornersScale(camShape[2], outW)] },
+  ];
+}
+
+/** The named inputs of a kernel call, checked: a missing one is a programming error, said loudly. */
+function take<const N extends string>(inputs: tf.NamedTensorInfoMap, ...names: N[]): Record<N, tf.TensorInfo> {
+  const out = {} as Record<N, tf.TensorInfo>;
+  for (const name of names) {
+    const info = inputs[name];
+    if (!info) throw new Error(`gazecam kernel: missing input "${name}"`);
+    out[name] = info;
+  }
+  return out;
+}
+
+function camMapsKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }) {
+  const { fmap, weight } = take(inputs, 'fmap', 'weight');
+  const program = new CamForwardProgram(fmap.shape, weight.shape[1]);
+  return (backend as WebGPUBackendLike).runWebGPUProgram(program, [fmap, weight], 'float32');
+}
+
+function camMapsGradKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }) {
+  const { dy, weight } = take(inputs, 'dy', 'weight');
+  const program = new CamBackwardProgram([...dy.shape.slice(0, 3), weight.shape[0]]);
+  return (backend as WebGPUBackendLike).runWebGPUProgram(program, [dy, weight], 'float32');
+}
+
+function refineCamsKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
+  const backend = args.backend as WebGPUBackendLike;
+  const { cam } = take(args.inputs, 'cam');
+  const attrs = args.attrs as RefineAttrs;
+  const size: [number, number] = [attrs.outH, attrs.outW];
+  const uniforms = refineUniforms(cam.shape, attrs);
+  const stats = backend.runWebGPUProgram(new RefineStatsProgram(cam.shape), [cam], 'float32', uniforms);
+  const cams = backend.runWebGPUProgram(new RefineApplyProgram(cam.shape, size, 'cams'), [cam, stats], 'float32', uniforms);
+  const sigmoid = backend.runWebGPUProgram(
+    new RefineApplyProgram(cam.shape, size, 'sigmoid'),
+    [cam, stats],
+    'float32',
+    uniforms,
+  );
+  return [cams, sigmoid, stats];
+}
+
+function refineCamsGradKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
+  const backend = args.backend as WebGPUBackendLike;
+  const { cam, stats, dCams, dSig } = take(args.inputs, 'cam', 'stats', 'dCams', 'dSig');
+  const attrs = args.attrs as RefineAttrs;
+  const uniforms = refineUniforms(cam.shape, attrs);
+  const sums = backend.runWebGPUProgram(new RefineGradSumsProgram(cam.shape), [cam, stats, dCams, dSig], 'float32', uniforms);
+  const rows = backend.runWebGPUProgram(
+    new RefineGradRowsProgram(cam.shape, [attrs.outH, attrs.outW]),
+    [cam, stats, dCams, dSig, sums],
+    'float32',
+    uniforms,
+  );
+  const dCam = backend.runWebGPUProgram(new RefineGradColsProgram(cam.shape), [rows], 'float32', uniforms);
+  backend.disposeData(sums.dataId);
+  backend.disposeData(rows.dataId);
+  return dCam;
+}
+
+let registered = false;
+
+/** Idempotent; called lazily the first time a CAM op runs on webgpu. */
+export function registerWebGPUKernels(): void {
+  if (registered) return;
+  registered = true;
+  const kernels: Array<[string, tf.KernelFunc]> = [
+    [CAM_MAPS, camMapsKernel as tf.KernelFunc],
+    [CAM_MAPS_GRAD, camMapsGradKernel as tf.KernelFunc],
+    [REFINE_CAMS, refineCamsKernel as tf.KernelFunc],
+    [REFINE_CAMS_GRAD, refineCamsGradKernel as tf.KernelFunc],
+  ];
+  for (const [kernelName, kernelFunc] of kernels) {
+    tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc });
+  }
+  tf.registerGradient({
+    kernelName: CAM_MAPS,
+    inputsToSave: ['fmap', 'weight'],
+    gradFunc: (dy, saved) => {
+      const [, weight] = saved;
+      return {
+        fmap: () => tf.engine().runKernel(CAM_MAPS_GRAD, { dy: dy as tf.Tensor, weight }) as tf.Tensor,
+        // The seed's fc.weight.detach(): the CAM sends no gradient into the classifier.
+        weight: () => tf.zerosLike(weight),
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: REFINE_CAMS,
+    inputsToSave: ['cam'],
+    outputsToSave: [false, false, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [dCams, dSig] = dys as tf.Tensor[];
+      const [cam, stats] = saved;
+      return {
+        cam: () => tf.engine().runKernel(REFINE_CAMS_GRAD, { cam, stats, dCams, dSig }, attrs) as tf.Tensor,
+      };
+    },
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * The small part of tfjs-backend-webgpu's program contract our kernels need, typed locally.
+ *
+ * Why not import it: `@tensorflow/tfjs-backend-webgpu` decides at import time whether to register
+ * itself (it checks `navigator.gpu`), and in Node `navigator.gpu` exists only after
+ * initNodeWebGPU(). The engine therefore never imports the backend at runtime; it only talks to
+ * the backend object tfjs hands to a registered kernel. Facts in TFJS-WEBGPU-NOTES.md.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+export interface WebGPUProgramSpec {
+  outputShape: number[];
+  /** Overwritten by the backend with the full cache key; ours must name everything baked in WGSL. */
+  shaderKey: string;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number];
+  variableNames: string[];
+  uniforms?: string;
+  size?: boolean;
+  getUserCode(): string;
+}
+
+export type ProgramUniform = { type: 'int32' | 'float32'; data: number[] };
+
+/** The members of tfjs's WebGPUBackend that kernels call. */
+export interface WebGPUBackendLike {
+  runWebGPUProgram(
+    program: WebGPUProgramSpec,
+    inputs: tf.TensorInfo[],
+    outputDtype: tf.DataType,
+    uniforms?: ProgramUniform[],
+  ): tf.TensorInfo;
+  disposeData(dataId: object): boolean;
+}
+
+export const ELEMENTWISE_WORKGROUP = 64;
+export const REDUCE_WORKGROUP = 256;
+
+/** One invocation per output element, 1-D: the backend reshapes dispatches over 65535 groups. */
+export function elementwiseLayout(outputShape: number[]): Pick<
+  WebGPUProgramSpec,
+  'dispatchLayout' | 'dispatch' | 'workgroupSize'
+> {
+  const size = outputShape.reduce((a, b) => a * b, 1);
+  return {
+    dispatchLayout: { x: outputShape.map((_, i) => i) },
+    dispatch: [Math.ceil(size / ELEMENTWISE_WORKGROUP), 1, 1],
+    workgroupSize: [ELEMENTWISE_WORKGROUP, 1, 1],
+  };
+}
+
+/** One workgroup per group (e.g. per image and class), for workgroup reductions. */
+export function groupPerWorkgroupLayout(outputShape: number[], groups: number): Pick<
+  WebGPUProgramSpec,
+  'dispatchLayout' | 'dispatch' | 'workgroupSize'
+> {
+  return {
+    dispatchLayout: { x: outputShape.map((_, i) => i) },
+    dispatch: [groups, 1, 1],
+    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
+  };
+}
+
+/** align_corners source scale along one axis, in f32 like PyTorch's `area_pixel_compute_scale`. */
+export function alignCornersScale(inSize: number, outSize: number): number {
+  return outSize > 1 ? Math.fround((inSize - 1) / (outSize - 1)) : 0;
+}
