@@ -1,0 +1,40 @@
+import { expect, openStudio, test } from './studio.ts';
+
+test('opens the studio and shows the WebGPU adapter the worker got', async ({ page, pageErrors: _ }) => {
+  const adapter = await openStudio(page);
+  // SwiftShader here; a real GPU's vendor and architecture elsewhere. Never empty.
+  expect(adapter.trim()).not.toBe('');
+  console.log(`adapter: ${adapter}`);
+
+  const report = await page.evaluate(() => window.gazecam!.selfTest([]));
+  expect(report.backend).toBe('webgpu');
+});
+
+test('lays out every control by its accessible name, with reasons for what is not wired yet', async ({ page, pageErrors: _ }) => {
+  await openStudio(page);
+  await expect(page.getByLabel('Dataset folder', { exact: true })).toBeAttached();
+  await expect(page.getByRole('region', { name: 'Drop dataset folder here' })).toBeVisible();
+  for (const name of ['Load demo dataset', 'Start training', 'Pause', 'Stop', 'Export weights', 'Import weights']) {
+    await expect(page.getByRole('button', { name, exact: true })).toBeVisible();
+  }
+  for (const label of ['Architecture', 'Input size', 'Batch size', 'Epochs', 'Learning rate', 'Gaze loss weight', 'Method']) {
+    await expect(page.getByLabel(label, { exact: true })).toBeVisible();
+  }
+  const progress = page.getByRole('region', { name: 'Training progress' }).getByRole('progressbar');
+  await expect(progress).toHaveAttribute('aria-valuenow', '0');
+  await expect(page.getByRole('region', { name: 'CAM overlays' })).toBeVisible();
+
+  // A disabled control says why, through its accessible description.
+  const start = page.getByRole('button', { name: 'Start training' });
+  if (await start.isDisabled()) {
+    await expect(start).toHaveAccessibleDescription(/.+/);
+  }
+
+  // Settings validate where the user types.
+  const batch = page.getByLabel('Batch size', { exact: true });
+  await batch.fill('0');
+  await expect(batch).toHaveAttribute('aria-invalid', 'true');
+  await expect(batch).toHaveAccessibleDescription(/between 1 and/);
+  await batch.fill('4');
+  await expect(batch).not.toHaveAttribute('aria-invalid', 'true');
+});

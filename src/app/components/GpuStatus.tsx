@@ -1,0 +1,47 @@
+import { useStudio } from '../use_studio.ts';
+import { adapterLabel, fallbackBackend } from '../store/gpu_slice.ts';
+
+const BACKEND_LABEL = { webgpu: 'WebGPU', webgl: 'WebGL (fallback)', cpu: 'CPU (fallback)' } as const;
+
+/** Which adapter the worker got, or why there is none and what to do instead. */
+export function GpuStatus() {
+  const capabilities = useStudio((s) => s.capabilities);
+  const backend = useStudio((s) => s.backend);
+  const startBackend = useStudio((s) => s.startBackend);
+
+  if (!capabilities) {
+    return (
+      <p className="gpu-status" role="status">
+        Detecting GPU…
+      </p>
+    );
+  }
+  const label = adapterLabel(capabilities);
+  const fallback = fallbackBackend(capabilities);
+  const onFallback = backend.state !== 'idle' && backend.backend !== 'webgpu';
+  return (
+    <div className="gpu-status" role="status" aria-label="GPU">
+      {label ? (
+        <span className="gpu-adapter" title={label}>
+          WebGPU: {label}
+        </span>
+      ) : (
+        <div className="gpu-missing">
+          <strong>WebGPU is not available.</strong> {!capabilities.webgpu.available && capabilities.webgpu.reason}{' '}
+          Training still works on the slower {BACKEND_LABEL[fallback]} backend, roughly 10-100x slower.
+          {!onFallback && (
+            <button type="button" onClick={() => startBackend(fallback)}>
+              Use slower fallback ({BACKEND_LABEL[fallback]})
+            </button>
+          )}
+        </div>
+      )}
+      <span className={`backend-state backend-${backend.state}`}>
+        {backend.state === 'starting' && `Starting ${BACKEND_LABEL[backend.backend]}…`}
+        {backend.state === 'ready' && `${BACKEND_LABEL[backend.backend]} ready`}
+        {backend.state === 'failed' && `${BACKEND_LABEL[backend.backend]} failed: ${backend.message}`}
+        {backend.state === 'lost' && `GPU device lost: ${backend.message}. Reload to continue.`}
+      </span>
+    </div>
+  );
+}

@@ -1,0 +1,90 @@
+import { useId } from 'react';
+import type { Architecture, GazeMethod, TrainSettings } from '../../worker/protocol.ts';
+import { ARCHITECTURES, INPUT_SIZES, METHODS, NUMERIC_LIMITS } from '../store/settings_slice.ts';
+import { useStudio } from '../use_studio.ts';
+
+type NumericKey = keyof typeof NUMERIC_LIMITS;
+
+function NumberField({ field, label, step }: { field: NumericKey; label: string; step: string }) {
+  const id = useId();
+  const value = useStudio((s) => s.settings[field]);
+  const error = useStudio((s) => s.settingsErrors[field]);
+  const setSetting = useStudio((s) => s.setSetting);
+  const limits = NUMERIC_LIMITS[field];
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="number"
+        inputMode={limits.integer ? 'numeric' : 'decimal'}
+        min={limits.min}
+        max={limits.max}
+        step={step}
+        defaultValue={value}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+        onChange={(e) => setSetting(field, e.currentTarget.value === '' ? Number.NaN : Number(e.currentTarget.value))}
+      />
+      {error && (
+        <p id={`${id}-error`} className="field-error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function SelectField<K extends 'arch' | 'size' | 'method'>(props: {
+  field: K;
+  label: string;
+  options: { value: TrainSettings[K]; label: string }[];
+}) {
+  const id = useId();
+  const value = useStudio((s) => s.settings[props.field]);
+  const setSetting = useStudio((s) => s.setSetting);
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <select
+        id={id}
+        value={String(value)}
+        onChange={(e) => {
+          const chosen = props.options.find((o) => String(o.value) === e.currentTarget.value);
+          if (chosen) setSetting(props.field, chosen.value);
+        }}
+      >
+        {props.options.map((o) => (
+          <option key={String(o.value)} value={String(o.value)}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+const ARCH_OPTIONS = ARCHITECTURES.map((a): { value: Architecture; label: string } => ({
+  value: a,
+  label: a.replace('resnet', 'ResNet-'),
+}));
+const SIZE_OPTIONS = INPUT_SIZES.map((n) => ({ value: n as number, label: `${n} × ${n} px` }));
+const METHOD_OPTIONS: { value: GazeMethod; label: string }[] = METHODS;
+
+/** Training settings; validation messages sit under the field they belong to. */
+export function SettingsPanel() {
+  return (
+    <section className="panel" aria-labelledby="settings-heading">
+      <h2 id="settings-heading">Settings</h2>
+      <div className="fields">
+        <SelectField field="arch" label="Architecture" options={ARCH_OPTIONS} />
+        <SelectField field="size" label="Input size" options={SIZE_OPTIONS} />
+        <NumberField field="batch" label="Batch size" step="1" />
+        <NumberField field="epochs" label="Epochs" step="1" />
+        <NumberField field="lr" label="Learning rate" step="any" />
+        <NumberField field="lambda" label="Gaze loss weight" step="any" />
+        <SelectField field="method" label="Method" options={METHOD_OPTIONS} />
+      </div>
+    </section>
+  );
+}

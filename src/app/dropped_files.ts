@@ -1,0 +1,47 @@
+/**
+ * Turns what the user dropped or picked into `DatasetFile`s with their paths. A dropped folder
+ * arrives as directory entries (only the entry API can walk it); a picked folder arrives as a flat
+ * FileList with `webkitRelativePath`.
+ */
+import type { DatasetFile } from '../worker/protocol.ts';
+
+export function filesFromInput(list: FileList): DatasetFile[] {
+  return Array.from(list, (file) => ({ path: file.webkitRelativePath || file.name, file }));
+}
+
+function readAllEntries(reader: FileSystemDirectoryReader): Promise<FileSystemEntry[]> {
+  // readEntries returns at most ~100 entries per call: keep calling until it returns none.
+  return new Promise((resolve, reject) => {
+    const all: FileSystemEntry[] = [];
+    const next = () =>
+      reader.readEntries((batch) => {
+        if (batch.length === 0) resolve(all);
+        else {
+          all.push(...batch);
+          next();
+        }
+      }, reject);
+    next();
+  });
+}
+
+async function walk(entry: FileSystemEntry, out: DatasetFile[]): Promise<void> {
+  if (entry.isFile) {
+    const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
+    out.push({ path: entry.fullPath.replace(/^\//, ''), file });
+  } else if (entry.isDirectory) {
+    for (const child of await readAllEntries((entry as FileSystemDirectoryEntry).createReader())) {
+      await walk(child, out);
+    }
+  }
+}
+
+export async function filesFromDrop(transfer: DataTransfer): Promise<DatasetFile[]> {
+  // Entries must be taken synchronously, before the first await: the DataTransfer empties after.
+  const entries = Array.from(transfer.items, (item) => item.webkitGetAsEntry()).filter(
+    (e): e is FileSystemEntry => e !== null,
+  );
+  const out: DatasetFile[] = [];
+  for (const entry of entries) await walk(entry, out);
+  return out;
+}

@@ -1,0 +1,28 @@
+/**
+ * Entry point: one worker, one store, one React root. The worker starts on WebGPU; the UI offers the
+ * fallback itself if the worker reports no adapter.
+ */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App.tsx';
+import { installDiagnostics } from './diagnostics.ts';
+import { createStudioStore } from './store/index.ts';
+import { StudioStoreContext } from './use_studio.ts';
+import { createWorkerClient } from './worker_client.ts';
+import './styles.css';
+
+const client = createWorkerClient();
+const store = createStudioStore(client);
+client.attach(store);
+installDiagnostics(client);
+store.getState().startBackend('webgpu');
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root element');
+createRoot(root).render(
+  <StrictMode>
+    <StudioStoreContext.Provider value={store}>
+      <App />
+    </StudioStoreContext.Provider>
+  </StrictMode>,
+);

@@ -1,0 +1,57 @@
+/**
+ * The studio's one store. `createStudioStore` binds the slices to a worker port; `routeFromWorker`
+ * turns each worker message into the store action that owns it (the only place that knows both).
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { FromWorker } from '../../worker/protocol.ts';
+import { createDatasetSlice } from './dataset_slice.ts';
+import { createGpuSlice } from './gpu_slice.ts';
+import { createNoticesSlice } from './notices_slice.ts';
+import { createSettingsSlice } from './settings_slice.ts';
+import { createTrainingSlice } from './training_slice.ts';
+import type { StudioState, WorkerPort } from './types.ts';
+
+export type StudioStore = StoreApi<StudioState>;
+export type { StudioState, WorkerPort } from './types.ts';
+
+export function createStudioStore(port: WorkerPort): StudioStore {
+  return createStore<StudioState>()((...a) => ({
+    ...createGpuSlice(port)(...a),
+    ...createDatasetSlice(port)(...a),
+    ...createSettingsSlice(port)(...a),
+    ...createTrainingSlice(port)(...a),
+    ...createNoticesSlice(port)(...a),
+  }));
+}
+
+/** Applies one worker message to the store. Request/response replies are the client's, not ours. */
+export function routeFromWorker(store: StudioStore, message: FromWorker): void {
+  const s = store.getState();
+  switch (message.type) {
+    case 'capabilities':
+      return s.capabilitiesDetected(message.capabilities, message.engine);
+    case 'backendReady':
+      return s.backendReady(message.backend, message.initMs);
+    case 'backendFailed':
+      return s.backendFailed(message.backend, message.message);
+    case 'deviceLost':
+      s.deviceLost(message.message);
+      return s.notify('error', `The GPU device was lost (${message.message}). Reload the page to start a new one.`);
+    case 'trainingProgress':
+      return s.progressReceived(message.progress);
+    case 'unavailable':
+      if (['startTraining', 'pauseTraining', 'resumeTraining', 'stopTraining'].includes(message.request)) {
+        s.trainingHalted();
+      }
+      return s.notify('warning', message.reason);
+    case 'error':
+      if (message.requestId === undefined) s.notify('error', message.message);
+      return;
+    case 'selfTestResult':
+      return;
+    default: {
+      const exhaustive: never = message;
+      throw new Error(`Unrouted worker message ${JSON.stringify(exhaustive)}`);
+    }
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * The studio store's shape: one bound store made of slices, one slice per concern, each with its
+ * actions beside its state. Slices reach the worker only through `WorkerPort`, so the store can be
+ * created (and tested) without a real worker.
+ */
+import type { StateCreator } from 'zustand/vanilla';
+import type { ToWorker } from '../../worker/protocol.ts';
+import type { GpuSlice } from './gpu_slice.ts';
+import type { DatasetSlice } from './dataset_slice.ts';
+import type { SettingsSlice } from './settings_slice.ts';
+import type { TrainingSlice } from './training_slice.ts';
+import type { NoticesSlice } from './notices_slice.ts';
+
+export interface WorkerPort {
+  post(message: ToWorker): void;
+}
+
+export type StudioState = GpuSlice & DatasetSlice & SettingsSlice & TrainingSlice & NoticesSlice;
+
+export type SliceCreator<Slice> = (port: WorkerPort) => StateCreator<StudioState, [], [], Slice>;

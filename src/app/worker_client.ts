@@ -1,0 +1,78 @@
+/**
+ * The UI thread's end of the worker: starts it, routes its events into the store, and pairs
+ * request/response messages by `requestId`. No React here: the store and this client work without it.
+ */
+import type { FromWorker, SelfTestCase, SelfTestReport, ToWorker } from '../worker/protocol.ts';
+import { routeFromWorker, type StudioStore, type WorkerPort } from './store/index.ts';
+
+interface Pending {
+  resolve(message: FromWorker): void;
+  reject(error: Error): void;
+}
+
+export interface WorkerClient extends WorkerPort {
+  /** Runs the engine's CAM kernels in the worker on the active backend (see worker/self_test.ts). */
+  selfTest(cases: SelfTestCase[]): Promise<SelfTestReport>;
+  /** Routes events into `store`; events that arrive earlier are queued until then. */
+  attach(store: StudioStore): void;
+}
+
+export function createWorkerClient(): WorkerClient {
+  const worker = new Worker(new URL('../worker/training.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'gazecam-training',
+  });
+  const pending = new Map<number, Pending>();
+  let nextRequestId = 1;
+  let store: StudioStore | undefined;
+  const early: FromWorker[] = [];
+
+  const post = (message: ToWorker) => worker.postMessage(message);
+
+  worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
+    const message = event.data;
+    const requestId = 'requestId' in message ? message.requestId : undefined;
+    const waiter = requestId === undefined ? undefined : pending.get(requestId);
+    if (waiter) {
+      pending.delete(requestId!);
+      if (message.type === 'error') waiter.reject(new Error(message.message));
+      else if (message.type === 'unavailable') waiter.reject(new Error(message.reason));
+      else waiter.resolve(message);
+    }
+    if (store) routeFromWorker(store, message);
+    else early.push(message);
+  });
+  worker.addEventListener('error', (event) => {
+    // A worker that fails to load or throws at top level: say so, and fail everything waiting.
+    const text = `The training worker crashed: ${event.message || 'it could not be loaded'}.`;
+    for (const waiter of pending.values()) waiter.reject(new Error(text));
+    pending.clear();
+    store?.getState().notify('error', text);
+  });
+
+  function request<T extends FromWorker['type']>(
+    build: (requestId: number) => ToWorker,
+    replyType: T,
+  ): Promise<Extract<FromWorker, { type: T }>> {
+    const requestId = nextRequestId++;
+    return new Promise((resolve, reject) => {
+      pending.set(requestId, {
+        resolve: (message) => {
+          if (message.type === replyType) resolve(message as Extract<FromWorker, { type: T }>);
+          else reject(new Error(`expected ${replyType}, got ${message.type}`));
+        },
+        reject,
+      });
+      post(build(requestId));
+    });
+  }
+
+  return {
+    post,
+    selfTest: async (cases) => (await request((requestId) => ({ type: 'selfTest', requestId, cases }), 'selfTestResult')).report,
+    attach: (s) => {
+      store = s;
+      for (const message of early.splice(0)) routeFromWorker(s, message);
+    },
+  };
+}

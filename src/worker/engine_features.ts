@@ -1,0 +1,29 @@
+/**
+ * What this worker build can actually do. Each entry flips to `{ available: true }` in the same
+ * change that wires the engine piece into training.worker.ts; until then the UI shows the reason
+ * next to a disabled control. Keep the reasons user-facing.
+ */
+import type { EngineFeatures } from './protocol.ts';
+
+export const ENGINE_FEATURES: EngineFeatures = {
+  datasetIngestion: {
+    available: false,
+    reason: 'Reading dataset folders is not in this build yet (src/data is being built).',
+  },
+  demoDataset: {
+    available: false,
+    reason: 'The demo dataset comes with dataset ingestion, which is not in this build yet.',
+  },
+  training: {
+    available: false,
+    reason: 'The training loop (src/engine/train) is not in this build yet.',
+  },
+  weightsExport: {
+    available: false,
+    reason: 'Weight export (safetensors and tfjs) is not in this build yet.',
+  },
+  weightsImport: {
+    available: false,
+    reason: 'Weight import (safetensors) is not in this build yet.',
+  },
+};

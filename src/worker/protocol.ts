@@ -1,0 +1,177 @@
+/**
+ * Every message between the studio's UI thread and its training worker, both ways, as one typed
+ * discriminated union per direction. Nothing else crosses the boundary: if a message is not here,
+ * it does not exist. Arrays of numbers travel as Float32Array (structured clone, transferable).
+ *
+ * Requests that expect one reply carry a `requestId`; the reply echoes it. Everything else is a
+ * fire-and-forget event. High-rate data (step metrics) is batched in the worker, never per step.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Capabilities: detected once, in the worker, and sent to the UI as one table.
+
+/** The tfjs backends the worker can run on, fastest first. */
+export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  /** Empty in stock Chrome unless `--enable-webgpu-developer-features` is set. */
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+/** The adapter limits the engine sizes its work by (bytes or counts, as WebGPU names them). */
+export interface AdapterLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+  maxComputeWorkgroupStorageSize: number;
+  maxComputeInvocationsPerWorkgroup: number;
+  maxComputeWorkgroupSizeX: number;
+  maxComputeWorkgroupsPerDimension: number;
+  maxStorageBuffersPerShaderStage: number;
+}
+
+export type WebGpuCapability =
+  | { available: true; adapter: AdapterDescription; limits: AdapterLimits; features: string[] }
+  /** `reason` says what was missing and what the user can do about it. */
+  | { available: false; reason: string };
+
+export interface Capabilities {
+  webgpu: WebGpuCapability;
+  /** WebGL2 through OffscreenCanvas inside the worker: the faster of the two fallbacks. */
+  webgl2InWorker: boolean;
+  hardwareConcurrency: number;
+}
+
+/**
+ * Which engine pieces this worker build can run. A piece that is not wired yet says why, and the
+ * UI keeps its controls disabled with that reason instead of pretending.
+ */
+export type Availability = { available: true } | { available: false; reason: string };
+
+export interface EngineFeatures {
+  datasetIngestion: Availability;
+  demoDataset: Availability;
+  training: Availability;
+  weightsExport: Availability;
+  weightsImport: Availability;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training settings as the UI collects them. The engine's TrainConfig (src/engine/train) is the
+// authority on validation; these are the fields DESIGN.md section 3 names in the UI.
+
+export type Architecture = 'resnet18' | 'resnet34' | 'resnet50';
+export type GazeMethod = 'cam' | 'multitask' | 'both' | 'none';
+
+export interface TrainSettings {
+  arch: Architecture;
+  /** square input side in pixels */
+  size: number;
+  batch: number;
+  epochs: number;
+  lr: number;
+  /** weight of the gaze loss next to the classification loss (lambda) */
+  lambda: number;
+  method: GazeMethod;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernel self-test: runs the engine's camMaps + refineCams (forward, and the gradient with respect
+// to the feature map) on the active backend so a test or a user can check the numbers.
+
+export interface SelfTestCase {
+  name: string;
+  /** [B,h,w,C] */
+  fmapShape: [number, number, number, number];
+  fmapNhwc: Float32Array;
+  /** [C,K] */
+  fcWeightShape: [number, number];
+  fcWeight: Float32Array;
+  /** [H,W] */
+  outSize: [number, number];
+  /**
+   * When present, also returns d/dfmap and d/dfcWeight of
+   * sum(upstreamSigmoid * sigmoidCams) + sum(upstreamCams * cams), both [B,H,W,K].
+   */
+  gradient?: { upstreamSigmoid: Float32Array; upstreamCams: Float32Array };
+}
+
+export interface SelfTestCaseResult {
+  name: string;
+  /** [B,h,w,K] */
+  cam: Float32Array;
+  /** [B,H,W,K] */
+  cams: Float32Array;
+  /** [B,H,W,K] */
+  sigmoidCams: Float32Array;
+  /** [B,h,w,C], present when the case asked for a gradient */
+  dFmap?: Float32Array;
+  /** [C,K]: must be all zeros (the FC weight is detached) */
+  dFcWeight?: Float32Array;
+}
+
+export interface SelfTestReport {
+  backend: BackendName;
+  cases: SelfTestCaseResult[];
+  /** tf.memory().numTensors before and after: equal when nothing leaked */
+  numTensorsBefore: number;
+  numTensorsAfter: number;
+  elapsedMs: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training progress, posted at most a few times per second.
+
+export interface TrainingProgress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  totalSteps: number;
+  imagesPerSec: number;
+  etaSec: number | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// UI -> worker
+
+/** A file from a dropped or picked folder, with its path below the folder the user chose. */
+export interface DatasetFile {
+  /** e.g. "my-dataset/images/opacity/0001.png" (forward slashes) */
+  path: string;
+  file: File;
+}
+
+export type ToWorker =
+  /** Detect capabilities (once) and start tfjs on `backend`. Replies: capabilities, then backendReady or backendFailed. */
+  | { type: 'init'; backend: BackendName }
+  | { type: 'selfTest'; requestId: number; cases: SelfTestCase[] }
+  | { type: 'loadDataset'; files: DatasetFile[] }
+  | { type: 'loadDemoDataset' }
+  | { type: 'startTraining'; settings: TrainSettings }
+  | { type: 'pauseTraining' }
+  | { type: 'resumeTraining' }
+  | { type: 'stopTraining' }
+  | { type: 'exportWeights'; requestId: number }
+  | { type: 'importWeights'; requestId: number; file: File };
+
+// ---------------------------------------------------------------------------------------------
+// worker -> UI
+
+export type FromWorker =
+  | { type: 'capabilities'; capabilities: Capabilities; engine: EngineFeatures }
+  | { type: 'backendReady'; backend: BackendName; initMs: number }
+  | { type: 'backendFailed'; backend: BackendName; message: string }
+  /** The GPU device went away (driver reset, tab in background too long, ...). */
+  | { type: 'deviceLost'; message: string }
+  | { type: 'selfTestResult'; requestId: number; report: SelfTestReport }
+  | { type: 'trainingProgress'; progress: TrainingProgress }
+  /** A request arrived for an engine piece this build does not have. */
+  | { type: 'unavailable'; request: ToWorker['type']; reason: string; requestId?: number }
+  /** Anything that went wrong, with what to do next. `requestId` when it answers a request. */
+  | { type: 'error'; message: string; requestId?: number };
+
+export type ToWorkerType = ToWorker['type'];
+export type FromWorkerType = FromWorker['type'];

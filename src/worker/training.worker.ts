@@ -1,0 +1,93 @@
+/**
+ * The studio's training worker. The engine runs here, on its own WebGPU device, so the UI thread
+ * only renders. This file is the message switch: each case hands off to a module that does the work
+ * and posts results back through `post`, typed by protocol.ts.
+ */
+import { startBackend, errorText } from './backend.ts';
+import { detectCapabilities } from './capabilities.ts';
+import { ENGINE_FEATURES } from './engine_features.ts';
+import type { Availability, BackendName, FromWorker, ToWorker } from './protocol.ts';
+import { runSelfTest } from './self_test.ts';
+
+/** The parts of DedicatedWorkerGlobalScope we use (tsconfig's lib is DOM, not WebWorker). */
+interface WorkerScope {
+  postMessage(message: FromWorker, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<ToWorker>) => void): void;
+}
+const scope = self as unknown as WorkerScope;
+
+function post(message: FromWorker): void {
+  scope.postMessage(message);
+}
+
+/** Settles when the backend asked for by the latest `init` has started (or failed). */
+let backendStarted: Promise<BackendName> | undefined;
+
+async function init(backend: BackendName): Promise<void> {
+  const capabilities = await detectCapabilities();
+  post({ type: 'capabilities', capabilities, engine: ENGINE_FEATURES });
+  const started = performance.now();
+  backendStarted = startBackend(backend, {
+    onDeviceLost: (message) => post({ type: 'deviceLost', message }),
+    onUncapturedError: (message) => post({ type: 'error', message: `WebGPU error: ${message}` }),
+  }).then(() => backend);
+  try {
+    await backendStarted;
+    post({ type: 'backendReady', backend, initMs: performance.now() - started });
+  } catch (err) {
+    post({ type: 'backendFailed', backend, message: errorText(err) });
+  }
+}
+
+async function activeBackend(): Promise<BackendName> {
+  if (!backendStarted) throw new Error('The worker has no backend yet: send {type: "init"} first.');
+  return backendStarted;
+}
+
+function unavailable(request: ToWorker, feature: Availability, requestId?: number): boolean {
+  if (feature.available) return false;
+  post({ type: 'unavailable', request: request.type, reason: feature.reason, requestId });
+  return true;
+}
+
+async function handle(message: ToWorker): Promise<void> {
+  switch (message.type) {
+    case 'init':
+      return init(message.backend);
+    case 'selfTest': {
+      await activeBackend();
+      const report = await runSelfTest(message.cases);
+      return post({ type: 'selfTestResult', requestId: message.requestId, report });
+    }
+    case 'loadDataset':
+      unavailable(message, ENGINE_FEATURES.datasetIngestion);
+      return;
+    case 'loadDemoDataset':
+      unavailable(message, ENGINE_FEATURES.demoDataset);
+      return;
+    case 'startTraining':
+    case 'pauseTraining':
+    case 'resumeTraining':
+    case 'stopTraining':
+      unavailable(message, ENGINE_FEATURES.training);
+      return;
+    case 'exportWeights':
+      unavailable(message, ENGINE_FEATURES.weightsExport, message.requestId);
+      return;
+    case 'importWeights':
+      unavailable(message, ENGINE_FEATURES.weightsImport, message.requestId);
+      return;
+    default: {
+      const exhaustive: never = message;
+      throw new Error(`Unknown message ${JSON.stringify(exhaustive)}`);
+    }
+  }
+}
+
+scope.addEventListener('message', (event) => {
+  const message = event.data;
+  handle(message).catch((err: unknown) => {
+    const requestId = 'requestId' in message ? message.requestId : undefined;
+    post({ type: 'error', message: `${message.type}: ${errorText(err)}`, requestId });
+  });
+});
