@@ -8,7 +8,10 @@ import { UsageError } from './args.ts';
 type CommandModule = { run(argv: string[]): Promise<number>; usage: string };
 
 // Each command registers here when its module lands: inspect, train, predict, demo, bench.
-const COMMANDS: Record<string, () => Promise<CommandModule>> = {};
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  inspect: () => import('./commands/inspect.ts'),
+  demo: () => import('./commands/demo.ts'),
+};
 
 const HELP = `gazecam: train gaze-supervised chest X-ray classifiers on WebGPU (Node, through Dawn)
 

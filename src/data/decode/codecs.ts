@@ -1,0 +1,94 @@
+/**
+ * The WebAssembly codecs (Cornerstone's builds of OpenJPEG, CharLS and libjpeg-turbo) load lazily:
+ * only a dataset that holds JPEG 2000, JPEG-LS or JPEG-baseline DICOMs pays for them, and each
+ * loads once per worker/process. Node finds the .wasm beside the module; a bundled browser build
+ * must say where the files are served from (`configureCodecs({ locateWasm })`, e.g. Vite `?url`
+ * imports), since Emscripten's own guess points at the bundle's directory.
+ */
+import { ImageDecodeError } from './types.ts';
+
+export interface DecodedFrame {
+  width: number;
+  height: number;
+  bitsPerSample: number;
+  componentCount: number;
+  isSigned: boolean;
+  /** samples, little-endian, interleaved when colour */
+  pixels: Uint8Array;
+}
+
+type Locator = (wasmFileName: string, prefix: string) => string;
+let locateWasm: Locator | undefined;
+
+export function configureCodecs(options: { locateWasm?: Locator }): void {
+  locateWasm = options.locateWasm;
+}
+
+type CodecName = 'openjpeg' | 'charls' | 'libjpeg-turbo';
+const modules = new Map<CodecName, Promise<any>>();
+
+function load(name: CodecName): Promise<any> {
+  let pending = modules.get(name);
+  if (!pending) {
+    const options = locateWasm ? { locateFile: locateWasm } : {};
+    pending = (async () => {
+      const factory =
+        name === 'openjpeg'
+          ? (await import('@cornerstonejs/codec-openjpeg/decode')).default
+          : name === 'charls'
+            ? (await import('@cornerstonejs/codec-charls/decode')).default
+            : (await import('@cornerstonejs/codec-libjpeg-turbo-8bit/decode')).default;
+      return factory(options);
+    })();
+    pending.catch(() => modules.delete(name));
+    modules.set(name, pending);
+  }
+  return pending;
+}
+
+/** Runs one Cornerstone-style decoder: copy in, decode, copy out, free (its buffers live in wasm memory). */
+async function runDecoder(name: CodecName, className: string, encoded: Uint8Array): Promise<DecodedFrame> {
+  let codec;
+  try {
+    codec = await load(name);
+  } catch (err) {
+    throw new ImageDecodeError(`the ${name} WebAssembly codec did not load (${(err as Error).message}); check configureCodecs({ locateWasm }) points at its .wasm file`);
+  }
+  const decoder = new codec[className]();
+  try {
+    decoder.getEncodedBuffer(encoded.length).set(encoded);
+    try {
+      decoder.decode();
+    } catch (err) {
+      throw new ImageDecodeError(`${name} could not decode the pixel data (${describe(codec, err)}); the file is truncated or corrupt`);
+    }
+    const info = decoder.getFrameInfo();
+    const pixels = new Uint8Array(decoder.getDecodedBuffer()); // copy out before delete()
+    return {
+      width: info.width,
+      height: info.height,
+      bitsPerSample: info.bitsPerSample,
+      componentCount: info.componentCount,
+      isSigned: Boolean(info.isSigned),
+      pixels,
+    };
+  } finally {
+    decoder.delete();
+  }
+}
+
+function describe(codec: any, err: unknown): string {
+  // Emscripten throws C++ exceptions as pointers; ask the module for the text when it can.
+  if (typeof err === 'number' && typeof codec.getExceptionMessage === 'function') {
+    try {
+      return String(codec.getExceptionMessage(err));
+    } catch {
+      /* fall through */
+    }
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+export const decodeJpeg2000 = (encoded: Uint8Array) => runDecoder('openjpeg', 'J2KDecoder', encoded);
+export const decodeJpegLs = (encoded: Uint8Array) => runDecoder('charls', 'JpegLSDecoder', encoded);
+export const decodeJpegBaseline = (encoded: Uint8Array) => runDecoder('libjpeg-turbo', 'JPEGDecoder', encoded);

@@ -1,0 +1,271 @@
+/**
+ * DICOM (PS3.10 files) through dicom-parser, pixel data per transfer syntax (PS3.5 section 10 and
+ * Annex A.4), and the grayscale pipeline of PS3.3 C.11: stored value -> Modality LUT (Rescale
+ * Slope/Intercept) -> VOI LUT (Window Center/Width, LINEAR / LINEAR_EXACT / SIGMOID, C.11.2.1.2)
+ * -> MONOCHROME1 inverted so that bright is always dense tissue, as in every other image here.
+ * Without a window in the file the modality values are min-max normalised. Only the first frame
+ * of a multi-frame object is used (chest radiographs are single-frame).
+ */
+import * as dicomParserNs from 'dicom-parser';
+import type { DataSet, Element } from 'dicom-parser';
+import { Decoder as LosslessDecoder } from 'jpeg-lossless-decoder-js';
+import { decodeJpeg2000, decodeJpegBaseline, decodeJpegLs, type DecodedFrame } from './codecs.ts';
+import { decodeRle } from './rle.ts';
+import { checkDimensions, ImageDecodeError, type GrayImage, type ImageHeader } from './types.ts';
+
+// dicom-parser ships a UMD bundle: Node's ESM loader exposes it as `default`, bundlers as the namespace.
+const dicomParser = ((dicomParserNs as any).default ?? dicomParserNs) as typeof dicomParserNs;
+
+export const TRANSFER_SYNTAX = {
+  implicitLittle: '1.2.840.10008.1.2',
+  explicitLittle: '1.2.840.10008.1.2.1',
+  deflated: '1.2.840.10008.1.2.1.99',
+  explicitBig: '1.2.840.10008.1.2.2',
+  jpegBaseline: '1.2.840.10008.1.2.4.50',
+  jpegExtended: '1.2.840.10008.1.2.4.51',
+  jpegLossless: '1.2.840.10008.1.2.4.57',
+  jpegLosslessSV1: '1.2.840.10008.1.2.4.70',
+  jpegLsLossless: '1.2.840.10008.1.2.4.80',
+  jpegLsNear: '1.2.840.10008.1.2.4.81',
+  jpeg2000Lossless: '1.2.840.10008.1.2.4.90',
+  jpeg2000: '1.2.840.10008.1.2.4.91',
+  htj2kLossless: '1.2.840.10008.1.2.4.201',
+  htj2kLosslessRpcl: '1.2.840.10008.1.2.4.202',
+  htj2k: '1.2.840.10008.1.2.4.203',
+  rle: '1.2.840.10008.1.2.5',
+} as const;
+
+const SUPPORTED = new Set<string>(Object.values(TRANSFER_SYNTAX).filter((s) => s !== TRANSFER_SYNTAX.deflated && s !== TRANSFER_SYNTAX.jpegExtended));
+
+export function isDicom(bytes: Uint8Array): boolean {
+  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+}
+
+export interface DicomHeader extends ImageHeader {
+  /** where the Pixel Data value starts and its length (undefined length: encapsulated, -1) */
+  pixelDataOffset: number;
+  pixelDataLength: number;
+}
+
+function attrs(ds: DataSet) {
+  const transferSyntax = (ds.string('x00020010') ?? TRANSFER_SYNTAX.implicitLittle).replace(/\0/g, '').trim();
+  return {
+    transferSyntax,
+    rows: ds.uint16('x00280010') ?? 0,
+    columns: ds.uint16('x00280011') ?? 0,
+    bitsAllocated: ds.uint16('x00280100') ?? 16,
+    bitsStored: ds.uint16('x00280101') ?? ds.uint16('x00280100') ?? 16,
+    pixelRepresentation: ds.uint16('x00280103') ?? 0,
+    samplesPerPixel: ds.uint16('x00280002') ?? 1,
+    planarConfiguration: ds.uint16('x00280006') ?? 0,
+    photometric: (ds.string('x00280004') ?? 'MONOCHROME2').trim().toUpperCase(),
+    slope: ds.floatString('x00281053') ?? 1,
+    intercept: ds.floatString('x00281052') ?? 0,
+    windowCenter: ds.floatString('x00281050', 0),
+    windowWidth: ds.floatString('x00281051', 0),
+    voiFunction: (ds.string('x00281056') ?? 'LINEAR').trim().toUpperCase(),
+  };
+}
+
+function parse(bytes: Uint8Array, untilPixelData: boolean): DataSet {
+  try {
+    return dicomParser.parseDicom(bytes, untilPixelData ? { untilTag: 'x7fe00010' } : undefined);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new ImageDecodeError(`DICOM structure unreadable (${msg}); the file is truncated or not a DICOM Part 10 file`);
+  }
+}
+
+/**
+ * Header only: parses up to the Pixel Data element. Returns null when `bytes` (a head slice)
+ * ends before it, so the caller can read more.
+ */
+export function readDicomHeader(bytes: Uint8Array, complete: boolean): DicomHeader | null {
+  let ds: DataSet;
+  try {
+    ds = parse(bytes, true);
+  } catch (err) {
+    if (!complete) return null;
+    throw err;
+  }
+  const pixel = ds.elements.x7fe00010;
+  if (!pixel) {
+    if (!complete) return null;
+    throw new ImageDecodeError('DICOM file has no Pixel Data (7FE0,0010); it is not an image (a report or structured document?)');
+  }
+  const a = attrs(ds);
+  return {
+    format: 'dicom',
+    width: a.columns,
+    height: a.rows,
+    bitDepth: a.bitsStored,
+    channels: a.samplesPerPixel,
+    transferSyntax: a.transferSyntax,
+    photometric: a.photometric,
+    pixelDataOffset: pixel.dataOffset,
+    pixelDataLength: pixel.hadUndefinedLength ? -1 : pixel.length,
+  };
+}
+
+/** Encapsulated pixel data ends with a Sequence Delimitation Item (FFFE,E0DD), PS3.5 A.4. */
+export function dicomTailComplete(header: DicomHeader, fileSize: number, tail: Uint8Array): boolean {
+  if (header.pixelDataLength >= 0) return header.pixelDataOffset + header.pixelDataLength <= fileSize;
+  for (let i = tail.length - 8; i >= Math.max(0, tail.length - 64); i--) {
+    if (tail[i] === 0xfe && tail[i + 1] === 0xff && tail[i + 2] === 0xdd && tail[i + 3] === 0xe0) return true;
+  }
+  return false;
+}
+
+export function unsupportedSyntaxMessage(syntax: string): string | undefined {
+  if (SUPPORTED.has(syntax)) return undefined;
+  return `DICOM transfer syntax ${syntax} is not supported (supported: uncompressed, JPEG baseline, JPEG lossless, JPEG-LS, JPEG 2000, RLE); convert it, e.g. 'gdcmconv --raw in.dcm out.dcm'`;
+}
+
+export async function decodeDicom(bytes: Uint8Array): Promise<GrayImage> {
+  const head = readDicomHeader(bytes, true)!;
+  checkDimensions(head.width, head.height);
+  const unsupported = unsupportedSyntaxMessage(head.transferSyntax!);
+  if (unsupported) throw new ImageDecodeError(unsupported);
+  const ds = parse(bytes, false);
+  const a = attrs(ds);
+  const pixel = ds.elements.x7fe00010 as Element;
+  if (![8, 16].includes(a.bitsAllocated)) throw new ImageDecodeError(`DICOM Bits Allocated ${a.bitsAllocated} is not supported (8 or 16 expected)`);
+  const spp = a.samplesPerPixel;
+  const frameBytes = a.rows * a.columns * spp * (a.bitsAllocated / 8);
+  let samples: Uint8Array; // little-endian samples, interleaved
+  let bitsAllocated = a.bitsAllocated;
+  let signed = a.pixelRepresentation === 1;
+  const syntax = a.transferSyntax;
+
+  if (syntax === TRANSFER_SYNTAX.implicitLittle || syntax === TRANSFER_SYNTAX.explicitLittle || syntax === TRANSFER_SYNTAX.explicitBig) {
+    if (pixel.dataOffset + frameBytes > bytes.length) {
+      throw new ImageDecodeError(`DICOM pixel data holds ${bytes.length - pixel.dataOffset} bytes, ${frameBytes} expected; the file is truncated`);
+    }
+    samples = bytes.subarray(pixel.dataOffset, pixel.dataOffset + frameBytes);
+    if (syntax === TRANSFER_SYNTAX.explicitBig && bitsAllocated === 16) {
+      const swapped = new Uint8Array(samples.length);
+      for (let i = 0; i < samples.length; i += 2) {
+        swapped[i] = samples[i + 1];
+        swapped[i + 1] = samples[i];
+      }
+      samples = swapped;
+    }
+    if (spp > 1 && a.planarConfiguration === 1) samples = interleavePlanes(samples, a.rows * a.columns, spp, bitsAllocated / 8);
+  } else {
+    const frame = firstEncapsulatedFrame(ds, pixel);
+    let decoded: DecodedFrame;
+    if (syntax === TRANSFER_SYNTAX.rle) {
+      samples = decodeRle(frame, a.columns, a.rows, a.bitsAllocated, spp);
+    } else {
+      if (syntax === TRANSFER_SYNTAX.jpegLossless || syntax === TRANSFER_SYNTAX.jpegLosslessSV1) decoded = decodeLossless(frame, a.columns, a.rows, a.bitsAllocated, spp);
+      else if (syntax === TRANSFER_SYNTAX.jpegLsLossless || syntax === TRANSFER_SYNTAX.jpegLsNear) decoded = await decodeJpegLs(frame);
+      else if (syntax === TRANSFER_SYNTAX.jpegBaseline) decoded = await decodeJpegBaseline(frame);
+      else decoded = await decodeJpeg2000(frame);
+      if (decoded.width !== a.columns || decoded.height !== a.rows) {
+        throw new ImageDecodeError(`compressed frame is ${decoded.width}x${decoded.height} but the header says ${a.columns}x${a.rows}; the file is inconsistent`);
+      }
+      samples = decoded.pixels;
+      bitsAllocated = decoded.bitsPerSample > 8 ? 16 : 8;
+      signed = signed || decoded.isSigned;
+    }
+  }
+  return toGray(samples, a, bitsAllocated, signed);
+}
+
+function firstEncapsulatedFrame(ds: DataSet, pixel: Element): Uint8Array {
+  if (!pixel.fragments || pixel.fragments.length === 0) throw new ImageDecodeError('DICOM encapsulated pixel data has no fragments; the file is truncated or corrupt');
+  try {
+    const frames = ds.intString('x00280008') ?? 1;
+    if (pixel.basicOffsetTable && pixel.basicOffsetTable.length > 0) return dicomParser.readEncapsulatedImageFrame(ds, pixel, 0) as Uint8Array;
+    if (frames <= 1) return dicomParser.readEncapsulatedPixelDataFromFragments(ds, pixel, 0, pixel.fragments.length) as Uint8Array;
+    const table = dicomParser.createJPEGBasicOffsetTable(ds, pixel);
+    return dicomParser.readEncapsulatedImageFrame(ds, pixel, 0, table) as Uint8Array;
+  } catch (err) {
+    throw new ImageDecodeError(`DICOM encapsulated frame unreadable (${err instanceof Error ? err.message : String(err)}); the file is truncated or corrupt`);
+  }
+}
+
+function decodeLossless(frame: Uint8Array, width: number, height: number, bitsAllocated: number, spp: number): DecodedFrame {
+  const bytesPerSample = bitsAllocated > 8 ? 2 : 1;
+  let out: ArrayBuffer;
+  try {
+    const copy = frame.slice().buffer;
+    out = new LosslessDecoder().decode(copy, 0, copy.byteLength, bytesPerSample);
+  } catch (err) {
+    throw new ImageDecodeError(`JPEG lossless data unreadable (${err instanceof Error ? err.message : String(err)}); the file is truncated or corrupt`);
+  }
+  const pixels = new Uint8Array(out);
+  if (pixels.length < width * height * spp * bytesPerSample) throw new ImageDecodeError('JPEG lossless frame is smaller than the header says; the file is truncated or corrupt');
+  return { width, height, bitsPerSample: bytesPerSample * 8, componentCount: spp, isSigned: false, pixels };
+}
+
+function interleavePlanes(planar: Uint8Array, pixels: number, spp: number, bytesPerSample: number): Uint8Array {
+  const out = new Uint8Array(planar.length);
+  for (let s = 0; s < spp; s++) {
+    for (let p = 0; p < pixels; p++) {
+      for (let b = 0; b < bytesPerSample; b++) out[(p * spp + s) * bytesPerSample + b] = planar[(s * pixels + p) * bytesPerSample + b];
+    }
+  }
+  return out;
+}
+
+function toGray(samples: Uint8Array, a: ReturnType<typeof attrs>, bitsAllocated: number, signed: boolean): GrayImage {
+  const width = a.columns;
+  const height = a.rows;
+  const n = width * height;
+  const spp = a.samplesPerPixel;
+  const view = new DataView(samples.buffer, samples.byteOffset, samples.byteLength);
+  const bytesPerSample = bitsAllocated / 8;
+  const stored = Math.min(a.bitsStored, bitsAllocated);
+  const mask = stored >= 32 ? 0xffffffff : (1 << stored) - 1;
+  const signBit = 1 << (stored - 1);
+  const modality = new Float32Array(n);
+  let min = Infinity;
+  let max = -Infinity;
+  for (let p = 0; p < n; p++) {
+    let acc = 0;
+    for (let s = 0; s < Math.min(spp, 3); s++) {
+      const at = (p * spp + s) * bytesPerSample;
+      let v = bytesPerSample === 2 ? view.getUint16(at, true) : samples[at];
+      // Bits above Bits Stored may hold overlays or garbage (PS3.5 8.1.1); the sign lives in the top stored bit.
+      v &= mask;
+      if (signed && v & signBit) v -= mask + 1;
+      acc += v;
+    }
+    const value = (spp > 1 ? acc / Math.min(spp, 3) : acc) * a.slope + a.intercept;
+    modality[p] = value;
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  const out = modality; // windowed in place
+  const c = a.windowCenter;
+  const w = a.windowWidth;
+  if (c !== undefined && w !== undefined && w > 0) {
+    if (a.voiFunction === 'SIGMOID') {
+      for (let p = 0; p < n; p++) out[p] = 1 / (1 + Math.exp((-4 * (out[p] - c)) / w));
+    } else if (a.voiFunction === 'LINEAR_EXACT') {
+      for (let p = 0; p < n; p++) out[p] = clamp01((out[p] - c) / w + 0.5);
+    } else {
+      // LINEAR (C.11.2.1.2.1): the -0.5 / (w-1) offsets make integer windows map exactly.
+      if (w >= 1) {
+        const lo = c - 0.5 - (w - 1) / 2;
+        const hi = c - 0.5 + (w - 1) / 2;
+        for (let p = 0; p < n; p++) {
+          const x = out[p];
+          out[p] = x <= lo ? 0 : x > hi ? 1 : (x - (c - 0.5)) / (w - 1) + 0.5;
+        }
+      } else {
+        for (let p = 0; p < n; p++) out[p] = out[p] < c ? 0 : 1;
+      }
+    }
+  } else {
+    const range = max - min || 1;
+    for (let p = 0; p < n; p++) out[p] = (out[p] - min) / range;
+  }
+  if (a.photometric === 'MONOCHROME1') for (let p = 0; p < n; p++) out[p] = 1 - out[p];
+  return { width, height, data: out, fromColour: spp >= 3 };
+}
+
+function clamp01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}

@@ -1,0 +1,79 @@
+/**
+ * One entry point per job: `probeImage` reads only what it must (head and tail slices) to learn
+ * the size and catch truncation and absurd dimensions; `decodeImage` decodes a whole file to one
+ * channel in [0, 1]. Formats are recognised by their bytes, not their extension.
+ */
+import type { DatasetEntry } from '../types.ts';
+import { decodeDicom, dicomTailComplete, isDicom, readDicomHeader, unsupportedSyntaxMessage } from './dicom.ts';
+import { decodeJpeg, isJpeg, jpegTailComplete, readJpegHeader } from './jpeg.ts';
+import { decodePng, isPng, pngTailComplete, readPngHeader } from './png.ts';
+import { checkDimensions, ImageDecodeError, type GrayImage, type ImageHeader } from './types.ts';
+
+export { ImageDecodeError, IMAGE_LIMITS, type GrayImage, type ImageHeader } from './types.ts';
+export { configureCodecs } from './codecs.ts';
+
+const HEAD_BYTES = 64 * 1024;
+const TAIL_BYTES = 64;
+
+async function readRange(entry: DatasetEntry, start: number, end: number, whole?: Uint8Array): Promise<Uint8Array> {
+  if (whole) return whole.subarray(start, Math.min(end, whole.length));
+  if (entry.slice) return entry.slice(start, end);
+  return (await entry.read()).subarray(start, end);
+}
+
+export function sniffFormat(head: Uint8Array, path = ''): 'png' | 'jpeg' | 'dicom' | undefined {
+  if (isPng(head)) return 'png';
+  if (isJpeg(head)) return 'jpeg';
+  if (isDicom(head)) return 'dicom';
+  // Part 10 files need the preamble; a bare dataset is only guessed from its extension.
+  if (/\.dcm$/i.test(path) && head.length >= 8 && head[0] === 0x08 && head[1] === 0x00) return 'dicom';
+  return undefined;
+}
+
+/**
+ * Header and completeness check without a full read when the entry supports slices. Throws
+ * ImageDecodeError with the reason (not an image, truncated, absurd dimensions, unsupported).
+ */
+export async function probeImage(entry: DatasetEntry): Promise<ImageHeader> {
+  // Small files are read whole: one read beats three slices.
+  const whole = !entry.slice || entry.size <= HEAD_BYTES ? await entry.read() : undefined;
+  let head = await readRange(entry, 0, HEAD_BYTES, whole);
+  const format = sniffFormat(head, entry.path);
+  if (!format) throw new ImageDecodeError('not a PNG, JPEG or DICOM file (unrecognised content); remove it or convert it');
+  const tail = await readRange(entry, Math.max(0, entry.size - TAIL_BYTES), entry.size, whole);
+  let header: ImageHeader | null;
+  if (format === 'png') {
+    header = readPngHeader(head);
+    checkDimensions(header.width, header.height);
+    if (!pngTailComplete(tail)) throw new ImageDecodeError('PNG has no IEND chunk at its end; the file is truncated, copy or export it again');
+  } else if (format === 'jpeg') {
+    header = readJpegHeader(head);
+    if (!header && head.length < entry.size) {
+      head = whole ?? (await entry.read());
+      header = readJpegHeader(head);
+    }
+    if (!header) throw new ImageDecodeError('JPEG ends before its frame header; the file is truncated');
+    checkDimensions(header.width, header.height);
+    if (!jpegTailComplete(tail)) throw new ImageDecodeError('JPEG has no end-of-image marker; the file is truncated, copy or export it again');
+  } else {
+    let dicom = readDicomHeader(head, head.length >= entry.size);
+    if (!dicom) {
+      head = whole ?? (await entry.read()); // long private headers: fall back to the whole file
+      dicom = readDicomHeader(head, true)!;
+    }
+    header = dicom;
+    checkDimensions(dicom.width, dicom.height);
+    const unsupported = unsupportedSyntaxMessage(dicom.transferSyntax!);
+    if (unsupported) throw new ImageDecodeError(unsupported);
+    if (!dicomTailComplete(dicom, entry.size, tail)) throw new ImageDecodeError('DICOM pixel data ends early; the file is truncated, copy or export it again');
+  }
+  return header;
+}
+
+export async function decodeImage(bytes: Uint8Array, path = ''): Promise<GrayImage> {
+  const format = sniffFormat(bytes, path);
+  if (format === 'png') return decodePng(bytes);
+  if (format === 'jpeg') return decodeJpeg(bytes);
+  if (format === 'dicom') return decodeDicom(bytes);
+  throw new ImageDecodeError('not a PNG, JPEG or DICOM file (unrecognised content); remove it or convert it');
+}
