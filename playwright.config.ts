@@ -7,9 +7,8 @@
  * CSP, and no dependency re-optimisation can reload the page mid-test as the dev server may.
  */
 import { defineConfig } from '@playwright/test';
+import { BASE_ARGS, CHROMIUM_EXECUTABLE, WEBGPU_ARGS } from './e2e/chromium.ts';
 import { PREVIEW_PORT } from './vite.config.ts';
-
-const CHROMIUM = process.env.GAZECAM_CHROMIUM ?? '/usr/bin/chromium';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -25,20 +24,8 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${PREVIEW_PORT}`,
     trace: 'retain-on-failure',
     launchOptions: {
-      executablePath: CHROMIUM,
-      args: [
-        '--enable-unsafe-webgpu',
-        // Exposes GPUAdapterInfo.description (empty in stock Chrome), so tests can name the adapter.
-        '--enable-webgpu-developer-features',
-        // Nothing but the page under test may touch the network.
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-        // CI runs as root, where Chromium refuses to start with its sandbox.
-        '--no-sandbox',
-      ],
+      executablePath: CHROMIUM_EXECUTABLE,
+      args: [...WEBGPU_ARGS, ...BASE_ARGS],
     },
   },
   webServer: {

@@ -30,6 +30,10 @@ test('lays out every control by its accessible name, with reasons for what is no
     await expect(start).toHaveAccessibleDescription(/.+/);
   }
 
+  // Defaults follow the detected device: a software adapter starts from a narrow net at 64 px.
+  await expect(page.getByLabel('Architecture', { exact: true })).toHaveValue('resnet10-small');
+  await expect(page.getByLabel('Input size', { exact: true })).toHaveValue('64');
+
   // Settings validate where the user types.
   const batch = page.getByLabel('Batch size', { exact: true });
   await batch.fill('0');

@@ -6,6 +6,7 @@
  * Requests that expect one reply carry a `requestId`; the reply echoes it. Everything else is a
  * fire-and-forget event. High-rate data (step metrics) is batched in the worker, never per step.
  */
+import type { ResNetArch } from '../engine/model/arch.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Capabilities: detected once, in the worker, and sent to the UI as one table.
@@ -63,7 +64,8 @@ export interface EngineFeatures {
 // Training settings as the UI collects them. The engine's TrainConfig (src/engine/train) is the
 // authority on validation; these are the fields DESIGN.md section 3 names in the UI.
 
-export type Architecture = 'resnet18' | 'resnet34' | 'resnet50';
+/** The engine's ResNet catalogue (src/engine/model/arch.ts), names as in run.json and the CLI. */
+export type Architecture = ResNetArch;
 export type GazeMethod = 'cam' | 'multitask' | 'both' | 'none';
 
 export interface TrainSettings {

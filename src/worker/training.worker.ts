@@ -27,6 +27,13 @@ async function init(backend: BackendName): Promise<void> {
   const capabilities = await detectCapabilities();
   post({ type: 'capabilities', capabilities, engine: ENGINE_FEATURES });
   const started = performance.now();
+  if (backend === 'webgpu' && !capabilities.webgpu.available) {
+    // tfjs would find no adapter either; say why once, in the capability table's words.
+    backendStarted = Promise.reject(new Error(capabilities.webgpu.reason));
+    backendStarted.catch(() => {});
+    post({ type: 'backendFailed', backend, message: capabilities.webgpu.reason });
+    return;
+  }
   backendStarted = startBackend(backend, {
     onDeviceLost: (message) => post({ type: 'deviceLost', message }),
     onUncapturedError: (message) => post({ type: 'error', message: `WebGPU error: ${message}` }),

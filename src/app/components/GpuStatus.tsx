@@ -39,7 +39,10 @@ export function GpuStatus() {
       <span className={`backend-state backend-${backend.state}`}>
         {backend.state === 'starting' && `Starting ${BACKEND_LABEL[backend.backend]}…`}
         {backend.state === 'ready' && `${BACKEND_LABEL[backend.backend]} ready`}
-        {backend.state === 'failed' && `${BACKEND_LABEL[backend.backend]} failed: ${backend.message}`}
+        {backend.state === 'failed' &&
+          // A missing adapter is already explained above; any other failure is news.
+          !(backend.backend === 'webgpu' && !label) &&
+          `${BACKEND_LABEL[backend.backend]} failed: ${backend.message}`}
         {backend.state === 'lost' && `GPU device lost: ${backend.message}. Reload to continue.`}
       </span>
     </div>

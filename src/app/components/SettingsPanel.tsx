@@ -1,6 +1,6 @@
-import { useId } from 'react';
-import type { Architecture, GazeMethod, TrainSettings } from '../../worker/protocol.ts';
-import { ARCHITECTURES, INPUT_SIZES, METHODS, NUMERIC_LIMITS } from '../store/settings_slice.ts';
+import { useEffect, useId, useState } from 'react';
+import type { GazeMethod, TrainSettings } from '../../worker/protocol.ts';
+import { ARCH_OPTIONS, INPUT_SIZES, METHODS, NUMERIC_LIMITS } from '../store/settings_slice.ts';
 import { useStudio } from '../use_studio.ts';
 
 type NumericKey = keyof typeof NUMERIC_LIMITS;
@@ -11,6 +11,13 @@ function NumberField({ field, label, step }: { field: NumericKey; label: string;
   const error = useStudio((s) => s.settingsErrors[field]);
   const setSetting = useStudio((s) => s.setSetting);
   const limits = NUMERIC_LIMITS[field];
+  // The text being typed ("0.", "") is not always a number yet; the store holds the parsed value and
+  // may change underneath (device defaults), which then replaces the draft.
+  const [draft, setDraft] = useState(String(value));
+  useEffect(() => {
+    if (!Number.isNaN(value) && Number(draft) !== value) setDraft(String(value));
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only a store change should reset the draft
+  }, [value]);
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
@@ -21,10 +28,14 @@ function NumberField({ field, label, step }: { field: NumericKey; label: string;
         min={limits.min}
         max={limits.max}
         step={step}
-        defaultValue={value}
+        value={draft}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${id}-error` : undefined}
-        onChange={(e) => setSetting(field, e.currentTarget.value === '' ? Number.NaN : Number(e.currentTarget.value))}
+        onChange={(e) => {
+          const text = e.currentTarget.value;
+          setDraft(text);
+          setSetting(field, text.trim() === '' ? Number.NaN : Number(text));
+        }}
       />
       {error && (
         <p id={`${id}-error`} className="field-error">
@@ -39,12 +50,13 @@ function SelectField<K extends 'arch' | 'size' | 'method'>(props: {
   field: K;
   label: string;
   options: { value: TrainSettings[K]; label: string }[];
+  wide?: boolean;
 }) {
   const id = useId();
   const value = useStudio((s) => s.settings[props.field]);
   const setSetting = useStudio((s) => s.setSetting);
   return (
-    <div className="field">
+    <div className={props.wide ? 'field wide' : 'field'}>
       <label htmlFor={id}>{props.label}</label>
       <select
         id={id}
@@ -64,10 +76,6 @@ function SelectField<K extends 'arch' | 'size' | 'method'>(props: {
   );
 }
 
-const ARCH_OPTIONS = ARCHITECTURES.map((a): { value: Architecture; label: string } => ({
-  value: a,
-  label: a.replace('resnet', 'ResNet-'),
-}));
 const SIZE_OPTIONS = INPUT_SIZES.map((n) => ({ value: n as number, label: `${n} × ${n} px` }));
 const METHOD_OPTIONS: { value: GazeMethod; label: string }[] = METHODS;
 
@@ -77,13 +85,13 @@ export function SettingsPanel() {
     <section className="panel" aria-labelledby="settings-heading">
       <h2 id="settings-heading">Settings</h2>
       <div className="fields">
-        <SelectField field="arch" label="Architecture" options={ARCH_OPTIONS} />
+        <SelectField field="arch" label="Architecture" options={ARCH_OPTIONS} wide />
         <SelectField field="size" label="Input size" options={SIZE_OPTIONS} />
         <NumberField field="batch" label="Batch size" step="1" />
         <NumberField field="epochs" label="Epochs" step="1" />
         <NumberField field="lr" label="Learning rate" step="any" />
         <NumberField field="lambda" label="Gaze loss weight" step="any" />
-        <SelectField field="method" label="Method" options={METHOD_OPTIONS} />
+        <SelectField field="method" label="Method" options={METHOD_OPTIONS} wide />
       </div>
     </section>
   );

@@ -29,7 +29,8 @@ export function routeFromWorker(store: StudioStore, message: FromWorker): void {
   const s = store.getState();
   switch (message.type) {
     case 'capabilities':
-      return s.capabilitiesDetected(message.capabilities, message.engine);
+      s.capabilitiesDetected(message.capabilities, message.engine);
+      return s.applyDeviceDefaults(message.capabilities);
     case 'backendReady':
       return s.backendReady(message.backend, message.initMs);
     case 'backendFailed':
