@@ -11,6 +11,7 @@ type CommandModule = { run(argv: string[]): Promise<number>; usage: string };
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   inspect: () => import('./commands/inspect.ts'),
   demo: () => import('./commands/demo.ts'),
+  bench: () => import('./commands/bench.ts'),
 };
 
 const HELP = `gazecam: train gaze-supervised chest X-ray classifiers on WebGPU (Node, through Dawn)

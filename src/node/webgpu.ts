@@ -55,7 +55,34 @@ export async function initNodeWebGPU(dawnOptions: string[] = []): Promise<Adapte
     throw new Error(`tfjs could not initialise its webgpu backend on adapter "${info.description}".`);
   }
   await tf.ready();
+  watchDeviceErrors((tf.backend() as unknown as { device: GPUDevice }).device);
   return info;
+}
+
+const gpuErrors: string[] = [];
+
+/**
+ * Validation errors on a WebGPU device do not throw: Dawn prints them and the dispatch silently
+ * does nothing, so a benchmark would time no work and report a fine number. We collect them so
+ * callers (bench, CLI, tests) can fail loudly.
+ */
+function watchDeviceErrors(device: GPUDevice): void {
+  device.onuncapturederror = (event: GPUUncapturedErrorEvent) => {
+    gpuErrors.push(event.error.message);
+  };
+}
+
+/** GPU errors since the last call (and clears them). */
+export function takeGPUErrors(): string[] {
+  return gpuErrors.splice(0, gpuErrors.length);
+}
+
+/** Throws if the GPU reported any error since the last check: results computed since are garbage. */
+export function assertNoGPUErrors(context: string): void {
+  const errors = takeGPUErrors();
+  if (errors.length > 0) {
+    throw new Error(`${context}: the WebGPU device reported ${errors.length} error(s); first: ${errors[0]}`);
+  }
 }
 
 function adapterInfoOf(adapter: GPUAdapter): AdapterInfo {

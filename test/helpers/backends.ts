@@ -4,8 +4,8 @@
  * they are never skipped.
  */
 import * as tf from '@tensorflow/tfjs';
-import { describe, beforeAll } from 'vitest';
-import { initNodeWebGPU, type AdapterInfo } from '../../src/node/webgpu.ts';
+import { afterEach, describe, beforeAll } from 'vitest';
+import { assertNoGPUErrors, initNodeWebGPU, type AdapterInfo } from '../../src/node/webgpu.ts';
 
 export type BackendName = 'cpu' | 'webgpu';
 export const BACKENDS: BackendName[] = ['cpu', 'webgpu'];
@@ -26,6 +26,10 @@ export function forEachBackend(title: string, body: (backend: BackendName) => vo
     describe(`${title} [${backend}]`, () => {
       beforeAll(async () => {
         await useBackend(backend);
+      });
+      // A WebGPU validation error does not throw; it makes the dispatch a no-op. Fail the test.
+      afterEach(() => {
+        if (backend === 'webgpu') assertNoGPUErrors('WebGPU device');
       });
       body(backend);
     });

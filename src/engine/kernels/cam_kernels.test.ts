@@ -42,7 +42,7 @@ describe('fused CAM kernels on webgpu', () => {
     expect(maxRelError(await fused.sigmoidCams.data(), await reference.sigmoidCams.data(), 1e-2)).toBeLessThan(1e-4);
     const [dFused] = tf.grads(lossOf({ cam: camMaps, refine: refineCams }, [224, 224], g))([fmap, weight]);
     const [dRef] = tf.grads(lossOf({ cam: camMapsReference, refine: refineCamsReference }, [224, 224], g))([fmap, weight]);
-    const ref = await dRef.data();
+    const ref = (await dRef.data()) as Float32Array;
     const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     expect(maxRelError(await dFused.data(), ref, scale)).toBeLessThan(1e-4);
     tf.dispose([fmap, weight, g, fused.cams, fused.sigmoidCams, reference.cams, reference.sigmoidCams, dFused, dRef]);

@@ -44,7 +44,7 @@ function extremeFirstIndex(kind: 'min' | 'max'): (x: tf.Tensor3D) => tf.Tensor3D
 }
 
 /** 1 where the range is exactly 0, else 0; a constant for autodiff, like the seed's boolean index. */
-const zeroRangeMask = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+export const zeroRangeMask = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [range] = args as [tf.Tensor];
   return {
     value: tf.cast(tf.equal(range, 0), 'float32'),

@@ -2,9 +2,9 @@
  * WGSL programs for the seed's refine_cams, fused: the align_corners bilinear upsample is computed
  * on the fly wherever a value is needed, so the upsampled map is never materialised.
  *
- * Forward (3 dispatches): stats per (image, class) = min, max and the first index of each over the
- * upsampled H*W map; then `cams = (u - min) / range` (range exactly 0 -> 1e-5) and
- * `sigmoid(100 * (cams - 0.4))`, one program each (a tfjs program has one output).
+ * Forward (4 dispatches): the upsample along x ([B,h,W,K], small); stats per (image, class) = min,
+ * max and the first index of each over the upsampled H*W map; `cams = (u - min) / range` (range
+ * exactly 0 -> 1e-5); `sigmoid(100 * (cams - 0.4))` from cams (a tfjs program has one output).
  *
  * Backward (3 dispatches): with g = dCams + dSig * 100 s (1 - s), r the (replaced) range and
  * nz = [range != 0]:  du_j = g_j / r + [j = argmin] (-S1 + nz S2) / r - [j = argmax] nz S2 / r,
@@ -39,22 +39,20 @@ const TAP_WGSL = `
   }
 `;
 
-/** WGSL: the upsampled CAM value at one output pixel, same formula as PyTorch's upsample. */
+/**
+ * WGSL: the upsampled CAM value at one output pixel, from the x-interpolated rows [B,h,W,K]
+ * (RefineRowsUpProgram). Same order of operations as PyTorch's upsample, x-lerps first then the
+ * y-lerp: h0 * (w0 v00 + w1 v01) + h1 * (w0 v10 + w1 v11).
+ */
 const UPSAMPLE_WGSL = `
   ${TAP_WGSL}
   fn gcUpsampled(b : i32, k : i32, oy : i32, ox : i32) -> f32 {
-    let h = uniforms.camShape[1];
-    let w = uniforms.camShape[2];
-    let numClasses = uniforms.camShape[3];
+    let h = uniforms.rowsUpShape[1];
+    let numClasses = uniforms.rowsUpShape[3];
     let ty = gcTap(oy, uniforms.scaleY, h);
-    let tx = gcTap(ox, uniforms.scaleX, w);
-    let base = b * h * w * numClasses + k;
-    let v00 = cam[base + (ty.i0 * w + tx.i0) * numClasses];
-    let v01 = cam[base + (ty.i0 * w + tx.i1) * numClasses];
-    let v10 = cam[base + (ty.i1 * w + tx.i0) * numClasses];
-    let v11 = cam[base + (ty.i1 * w + tx.i1) * numClasses];
-    return (1.0 - ty.frac) * ((1.0 - tx.frac) * v00 + tx.frac * v01) +
-        ty.frac * ((1.0 - tx.frac) * v10 + tx.frac * v11);
+    let base = b * h * uniforms.outW * numClasses + ox * numClasses + k;
+    let rowStride = uniforms.outW * numClasses;
+    return (1.0 - ty.frac) * rowsUp[base + ty.i0 * rowStride] + ty.frac * rowsUp[base + ty.i1 * rowStride];
   }
 `;
 
@@ -65,20 +63,17 @@ const NORMALISE_WGSL = `
     let range = stats[group * ${STATS_PER_GROUP} + 1] - stats[group * ${STATS_PER_GROUP}];
     return select(range, ${f32(ZERO_RANGE_REPLACEMENT)}, range == 0.0);
   }
-
-  fn gcSigmoid(c : f32) -> f32 {
-    return 1.0 / (1.0 + exp(-${f32(SIGMOID_GAIN)} * (c - ${f32(SIGMOID_THRESHOLD)})));
-  }
 `;
 
-/** dL/dcams at one output pixel: the cams path plus the sigmoid path. */
+/**
+ * dL/dcams at one output element: the cams path plus the sigmoid path. Reads the forward's saved
+ * outputs (cams, sigmoidCams) instead of recomputing the upsample and the exp: measured on lavapipe,
+ * recomputing made the backward the slowest part of the step.
+ */
 const UPSTREAM_WGSL = `
-  fn gcUpstream(b : i32, k : i32, oy : i32, ox : i32, group : i32) -> vec2<f32> {
-    let index = ((b * uniforms.outH + oy) * uniforms.outW + ox) * uniforms.camShape[3] + k;
-    let c = (gcUpsampled(b, k, oy, ox) - stats[group * ${STATS_PER_GROUP}]) / gcRange(group);
-    let s = gcSigmoid(c);
-    let g = dCams[index] + dSig[index] * ${f32(SIGMOID_GAIN)} * s * (1.0 - s);
-    return vec2<f32>(g, c);
+  fn gcUpstream(index : i32) -> f32 {
+    let s = sigmoidCams[index];
+    return dCams[index] + dSig[index] * ${f32(SIGMOID_GAIN)} * s * (1.0 - s);
   }
 `;
 
@@ -96,13 +91,53 @@ const WINDOW_WGSL = `
   }
 `;
 
-function reductionWgsl(body: string): string {
+/** A workgroup per (image, class); `shape` names an input whose shape is [B, *, *, K]. */
+/**
+ * The upsample along x only: [B,h,w,K] -> [B,h,W,K]. The stats and normalise passes then need two
+ * reads and one lerp per output pixel instead of four reads and three lerps.
+ */
+export class RefineRowsUpProgram implements WebGPUProgramSpec {
+  outputShape: number[];
+  shaderKey = 'gazecam_refine_rows_up';
+  variableNames = ['cam'];
+  uniforms = REFINE_UNIFORMS;
+  size = true;
+  dispatchLayout;
+  dispatch;
+  workgroupSize;
+
+  constructor(camShape: number[], [, outW]: [number, number]) {
+    const [b, h, , k] = camShape;
+    this.outputShape = [b, h, outW, k];
+    ({ dispatchLayout: this.dispatchLayout, dispatch: this.dispatch, workgroupSize: this.workgroupSize } =
+      elementwiseLayout(this.outputShape));
+  }
+
+  getUserCode(): string {
+    return `
+      ${TAP_WGSL}
+      fn main(index : i32) {
+        if (index >= uniforms.size) { return; }
+        let numClasses = uniforms.camShape[3];
+        let w = uniforms.camShape[2];
+        let k = index % numClasses;
+        let ox = (index / numClasses) % uniforms.outW;
+        let row = index / (numClasses * uniforms.outW); // b * h + y
+        let tx = gcTap(ox, uniforms.scaleX, w);
+        let base = row * w * numClasses + k;
+        setOutputAtIndex(index,
+            (1.0 - tx.frac) * cam[base + tx.i0 * numClasses] + tx.frac * cam[base + tx.i1 * numClasses]);
+      }`;
+  }
+}
+
+function reductionWgsl(shape: string, body: string): string {
   return `
     fn main(index : i32) {
       let lid = index % ${REDUCE_WORKGROUP};
       let group = index / ${REDUCE_WORKGROUP};
-      let numClasses = uniforms.camShape[3];
-      let valid = group < uniforms.camShape[0] * numClasses;
+      let numClasses = uniforms.${shape}[3];
+      let valid = group < uniforms.${shape}[0] * numClasses;
       let b = group / numClasses;
       let k = group % numClasses;
       let pixels = uniforms.outH * uniforms.outW;
@@ -113,7 +148,7 @@ function reductionWgsl(body: string): string {
 export class RefineStatsProgram implements WebGPUProgramSpec {
   outputShape: number[];
   shaderKey = 'gazecam_refine_stats';
-  variableNames = ['cam'];
+  variableNames = ['rowsUp'];
   uniforms = REFINE_UNIFORMS;
   dispatchLayout;
   dispatch;
@@ -134,7 +169,7 @@ export class RefineStatsProgram implements WebGPUProgramSpec {
       var<workgroup> maxVal : array<f32, ${REDUCE_WORKGROUP}>;
       var<workgroup> minIdx : array<i32, ${REDUCE_WORKGROUP}>;
       var<workgroup> maxIdx : array<i32, ${REDUCE_WORKGROUP}>;
-      ${reductionWgsl(`
+      ${reductionWgsl('rowsUpShape', `
       var bestMin = 3.4e38;
       var bestMax = -3.4e38;
       var bestMinI = 2147483647;
@@ -170,25 +205,45 @@ export class RefineStatsProgram implements WebGPUProgramSpec {
   }
 }
 
-export type RefineOutput = 'cams' | 'sigmoid';
-
-export class RefineApplyProgram implements WebGPUProgramSpec {
+/** sigmoid(100 * (cams - 0.4)) from the cams output: no second upsample. */
+export class RefineSigmoidProgram implements WebGPUProgramSpec {
   outputShape: number[];
-  shaderKey: string;
-  variableNames = ['cam', 'stats'];
+  shaderKey = 'gazecam_refine_sigmoid';
+  variableNames = ['cams'];
+  size = true;
+  dispatchLayout;
+  dispatch;
+  workgroupSize;
+
+  constructor(camsShape: number[]) {
+    this.outputShape = camsShape;
+    ({ dispatchLayout: this.dispatchLayout, dispatch: this.dispatch, workgroupSize: this.workgroupSize } =
+      elementwiseLayout(this.outputShape));
+  }
+
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        if (index >= uniforms.size) { return; }
+        let c = cams[index];
+        setOutputAtIndex(index, 1.0 / (1.0 + exp(-${f32(SIGMOID_GAIN)} * (c - ${f32(SIGMOID_THRESHOLD)}))));
+      }`;
+  }
+}
+
+/** cams = (upsampled - min) / range. */
+export class RefineNormaliseProgram implements WebGPUProgramSpec {
+  outputShape: number[];
+  shaderKey = 'gazecam_refine_normalise';
+  variableNames = ['rowsUp', 'stats'];
   uniforms = REFINE_UNIFORMS;
   size = true;
   dispatchLayout;
   dispatch;
   workgroupSize;
 
-  constructor(
-    camShape: number[],
-    [outH, outW]: [number, number],
-    private readonly output: RefineOutput,
-  ) {
+  constructor(camShape: number[], [outH, outW]: [number, number]) {
     this.outputShape = [camShape[0], outH, outW, camShape[3]];
-    this.shaderKey = `gazecam_refine_apply_${output}`;
     ({ dispatchLayout: this.dispatchLayout, dispatch: this.dispatch, workgroupSize: this.workgroupSize } =
       elementwiseLayout(this.outputShape));
   }
@@ -198,7 +253,7 @@ export class RefineApplyProgram implements WebGPUProgramSpec {
       ${NORMALISE_WGSL}
       fn main(index : i32) {
         if (index >= uniforms.size) { return; }
-        let numClasses = uniforms.camShape[3];
+        let numClasses = uniforms.outShape[3];
         let k = index % numClasses;
         let pixel = index / numClasses;
         let ox = pixel % uniforms.outW;
@@ -206,7 +261,7 @@ export class RefineApplyProgram implements WebGPUProgramSpec {
         let b = pixel / (uniforms.outW * uniforms.outH);
         let group = b * numClasses + k;
         let c = (gcUpsampled(b, k, oy, ox) - stats[group * ${STATS_PER_GROUP}]) / gcRange(group);
-        setOutputAtIndex(index, ${this.output === 'sigmoid' ? 'gcSigmoid(c)' : 'c'});
+        setOutputAtIndex(index, c);
       }`;
   }
 }
@@ -215,7 +270,9 @@ export class RefineApplyProgram implements WebGPUProgramSpec {
 export class RefineGradSumsProgram implements WebGPUProgramSpec {
   outputShape: number[];
   shaderKey = 'gazecam_refine_grad_sums';
-  variableNames = ['cam', 'stats', 'dCams', 'dSig'];
+  // No 'cam': WGSL compilers drop unused bindings, and a binding tfjs binds but the shader dropped
+  // is a validation error ("binding index 1 not present in the bind group layout").
+  variableNames = ['cams', 'sigmoidCams', 'dCams', 'dSig'];
   uniforms = REFINE_UNIFORMS;
   dispatchLayout;
   dispatch;
@@ -230,18 +287,18 @@ export class RefineGradSumsProgram implements WebGPUProgramSpec {
 
   getUserCode(): string {
     return `
-      ${NORMALISE_WGSL}
       ${UPSTREAM_WGSL}
       var<workgroup> sumG : array<f32, ${REDUCE_WORKGROUP}>;
       var<workgroup> sumGC : array<f32, ${REDUCE_WORKGROUP}>;
-      ${reductionWgsl(`
+      ${reductionWgsl('camsShape', `
       var s1 = 0.0;
       var s2 = 0.0;
       if (valid) {
         for (var p = lid; p < pixels; p = p + ${REDUCE_WORKGROUP}) {
-          let gc = gcUpstream(b, k, p / uniforms.outW, p % uniforms.outW, group);
-          s1 = s1 + gc.x;
-          s2 = s2 + gc.x * gc.y;
+          let index = (b * pixels + p) * numClasses + k;
+          let g = gcUpstream(index);
+          s1 = s1 + g;
+          s2 = s2 + g * cams[index];
         }
       }
       sumG[lid] = s1;
@@ -265,7 +322,7 @@ export class RefineGradSumsProgram implements WebGPUProgramSpec {
 export class RefineGradRowsProgram implements WebGPUProgramSpec {
   outputShape: number[];
   shaderKey = 'gazecam_refine_grad_rows';
-  variableNames = ['cam', 'stats', 'dCams', 'dSig', 'sums'];
+  variableNames = ['stats', 'sigmoidCams', 'dCams', 'dSig', 'sums'];
   uniforms = REFINE_UNIFORMS;
   size = true;
   dispatchLayout;
@@ -281,13 +338,17 @@ export class RefineGradRowsProgram implements WebGPUProgramSpec {
 
   getUserCode(): string {
     return `
-      ${NORMALISE_WGSL}
+      ${TAP_WGSL}
       ${UPSTREAM_WGSL}
       ${WINDOW_WGSL}
+      fn gcRange(group : i32) -> f32 {
+        let range = stats[group * ${STATS_PER_GROUP} + 1] - stats[group * ${STATS_PER_GROUP}];
+        return select(range, ${f32(ZERO_RANGE_REPLACEMENT)}, range == 0.0);
+      }
       fn main(index : i32) {
         if (index >= uniforms.size) { return; }
-        let numClasses = uniforms.camShape[3];
-        let w = uniforms.camShape[2];
+        let numClasses = uniforms.outShape[3];
+        let w = uniforms.outShape[2];
         let k = index % numClasses;
         let xi = (index / numClasses) % w;
         let oy = (index / (numClasses * w)) % uniforms.outH;
@@ -307,7 +368,7 @@ export class RefineGradRowsProgram implements WebGPUProgramSpec {
           let weight = gcTapWeight(gcTap(ox, uniforms.scaleX, w), xi);
           if (weight != 0.0) {
             let p = oy * uniforms.outW + ox;
-            var du = gcUpstream(b, k, oy, ox, group).x / r;
+            var du = gcUpstream(((b * uniforms.outH + oy) * uniforms.outW + ox) * numClasses + k) / r;
             du = du + select(0.0, dMin, p == argMin) + select(0.0, dMax, p == argMax);
             acc = acc + weight * du;
           }

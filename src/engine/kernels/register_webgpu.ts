@@ -7,10 +7,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { CamBackwardProgram, CamForwardProgram } from './cam_webgpu.ts';
 import {
-  RefineApplyProgram,
   RefineGradColsProgram,
   RefineGradRowsProgram,
   RefineGradSumsProgram,
+  RefineNormaliseProgram,
+  RefineRowsUpProgram,
+  RefineSigmoidProgram,
   RefineStatsProgram,
 } from './refine_webgpu.ts';
 import { alignCornersScale, type ProgramUniform, type WebGPUBackendLike } from './webgpu_program.ts';
@@ -64,26 +66,29 @@ function refineCamsKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknow
   const attrs = args.attrs as RefineAttrs;
   const size: [number, number] = [attrs.outH, attrs.outW];
   const uniforms = refineUniforms(cam.shape, attrs);
-  const stats = backend.runWebGPUProgram(new RefineStatsProgram(cam.shape), [cam], 'float32', uniforms);
-  const cams = backend.runWebGPUProgram(new RefineApplyProgram(cam.shape, size, 'cams'), [cam, stats], 'float32', uniforms);
-  const sigmoid = backend.runWebGPUProgram(
-    new RefineApplyProgram(cam.shape, size, 'sigmoid'),
-    [cam, stats],
-    'float32',
-    uniforms,
-  );
+  const rowsUp = backend.runWebGPUProgram(new RefineRowsUpProgram(cam.shape, size), [cam], 'float32', uniforms);
+  const stats = backend.runWebGPUProgram(new RefineStatsProgram(cam.shape), [rowsUp], 'float32', uniforms);
+  const cams = backend.runWebGPUProgram(new RefineNormaliseProgram(cam.shape, size), [rowsUp, stats], 'float32', uniforms);
+  backend.disposeData(rowsUp.dataId);
+  const sigmoid = backend.runWebGPUProgram(new RefineSigmoidProgram(cams.shape), [cams], 'float32');
   return [cams, sigmoid, stats];
 }
 
 function refineCamsGradKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
   const backend = args.backend as WebGPUBackendLike;
-  const { cam, stats, dCams, dSig } = take(args.inputs, 'cam', 'stats', 'dCams', 'dSig');
+  const { cam, cams, sigmoidCams, stats, dCams, dSig } = take(
+    args.inputs, 'cam', 'cams', 'sigmoidCams', 'stats', 'dCams', 'dSig');
   const attrs = args.attrs as RefineAttrs;
   const uniforms = refineUniforms(cam.shape, attrs);
-  const sums = backend.runWebGPUProgram(new RefineGradSumsProgram(cam.shape), [cam, stats, dCams, dSig], 'float32', uniforms);
+  const sums = backend.runWebGPUProgram(
+    new RefineGradSumsProgram(cam.shape),
+    [cams, sigmoidCams, dCams, dSig],
+    'float32',
+    uniforms,
+  );
   const rows = backend.runWebGPUProgram(
     new RefineGradRowsProgram(cam.shape, [attrs.outH, attrs.outW]),
-    [cam, stats, dCams, dSig, sums],
+    [stats, sigmoidCams, dCams, dSig, sums],
     'float32',
     uniforms,
   );
@@ -123,12 +128,14 @@ export function registerWebGPUKernels(): void {
   tf.registerGradient({
     kernelName: REFINE_CAMS,
     inputsToSave: ['cam'],
-    outputsToSave: [false, false, true],
+    // The backward reads the forward's outputs rather than recomputing upsample and exp.
+    outputsToSave: [true, true, true],
     gradFunc: (dys, saved, attrs) => {
       const [dCams, dSig] = dys as tf.Tensor[];
-      const [cam, stats] = saved;
+      const [cam, cams, sigmoidCams, stats] = saved;
       return {
-        cam: () => tf.engine().runKernel(REFINE_CAMS_GRAD, { cam, stats, dCams, dSig }, attrs) as tf.Tensor,
+        cam: () =>
+          tf.engine().runKernel(REFINE_CAMS_GRAD, { cam, cams, sigmoidCams, stats, dCams, dSig }, attrs) as tf.Tensor,
       };
     },
   });
