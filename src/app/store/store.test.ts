@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import type { Capabilities, EngineFeatures, ToWorker } from '../../worker/protocol.ts';
+import { adapterLabel, fallbackBackend } from './gpu_slice.ts';
+import { createStudioStore, routeFromWorker } from './index.ts';
+import { progressPercent } from './training_slice.ts';
+
+function harness() {
+  const sent: ToWorker[] = [];
+  const store = createStudioStore({ post: (m) => sent.push(m) });
+  return { store, sent, s: () => store.getState() };
+}
+
+const LIMITS = {
+  maxBufferSize: 1 << 28,
+  maxStorageBufferBindingSize: 1 << 27,
+  maxComputeWorkgroupStorageSize: 16384,
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+  maxComputeWorkgroupsPerDimension: 65535,
+  maxStorageBuffersPerShaderStage: 8,
+};
+
+function gpuCapabilities(architecture: string, description = ''): Capabilities {
+  return {
+    webgpu: {
+      available: true,
+      adapter: { vendor: 'google', architecture, device: '', description, isFallbackAdapter: false },
+      limits: LIMITS,
+      features: [],
+    },
+    webgl2InWorker: true,
+    hardwareConcurrency: 2,
+  };
+}
+
+const NOTHING_WIRED: EngineFeatures = {
+  datasetIngestion: { available: false, reason: 'no data' },
+  demoDataset: { available: false, reason: 'no demo' },
+  training: { available: false, reason: 'no loop' },
+  weightsExport: { available: false, reason: 'no export' },
+  weightsImport: { available: false, reason: 'no import' },
+};
+
+describe('studio store', () => {
+  it('starts a backend by asking the worker, and records the outcome', () => {
+    const { store, sent, s } = harness();
+    s().startBackend('webgpu');
+    expect(sent).toEqual([{ type: 'init', backend: 'webgpu' }]);
+    expect(s().backend).toEqual({ state: 'starting', backend: 'webgpu' });
+    routeFromWorker(store, { type: 'backendReady', backend: 'webgpu', initMs: 12 });
+    expect(s().backend).toEqual({ state: 'ready', backend: 'webgpu', initMs: 12 });
+    routeFromWorker(store, { type: 'deviceLost', message: 'unknown: reset' });
+    expect(s().backend.state).toBe('lost');
+    expect(s().notices.at(-1)?.level).toBe('error');
+  });
+
+  it('scales default settings to the device until the user edits one', () => {
+    const { store, s } = harness();
+    routeFromWorker(store, { type: 'capabilities', capabilities: gpuCapabilities('swiftshader'), engine: NOTHING_WIRED });
+    expect(s().settings).toMatchObject({ arch: 'resnet10-small', size: 64 });
+    expect(s().engine).toBe(NOTHING_WIRED);
+
+    routeFromWorker(store, { type: 'capabilities', capabilities: gpuCapabilities('ampere', 'NVIDIA RTX'), engine: NOTHING_WIRED });
+    expect(s().settings).toMatchObject({ arch: 'resnet18', size: 128 });
+
+    s().setSetting('epochs', 3);
+    routeFromWorker(store, { type: 'capabilities', capabilities: gpuCapabilities('swiftshader'), engine: NOTHING_WIRED });
+    expect(s().settings).toMatchObject({ arch: 'resnet18', epochs: 3 });
+  });
+
+  it('validates numeric settings by field and clears the error when fixed', () => {
+    const { s } = harness();
+    s().setSetting('batch', 0);
+    expect(s().settingsErrors.batch).toMatch(/between 1 and 256/);
+    s().setSetting('batch', 2.5);
+    expect(s().settingsErrors.batch).toMatch(/whole number/);
+    s().setSetting('lr', Number.NaN);
+    expect(s().settingsErrors.lr).toMatch(/number/);
+    s().setSetting('batch', 4);
+    s().setSetting('lr', 0.01);
+    expect(s().settingsErrors).toEqual({});
+    expect(s().settings).toMatchObject({ batch: 4, lr: 0.01 });
+  });
+
+  it('returns to idle with a visible reason when the worker cannot train', () => {
+    const { store, sent, s } = harness();
+    s().startTraining();
+    expect(sent.at(-1)).toEqual({ type: 'startTraining', settings: s().settings });
+    expect(s().trainingStatus).toBe('running');
+    routeFromWorker(store, { type: 'unavailable', request: 'startTraining', reason: 'no loop' });
+    expect(s().trainingStatus).toBe('idle');
+    expect(s().notices.at(-1)).toMatchObject({ level: 'warning', text: 'no loop' });
+  });
+
+  it('keeps only the latest notices and lets each be dismissed', () => {
+    const { s } = harness();
+    for (let i = 0; i < 8; i++) s().notify('info', `n${i}`);
+    expect(s().notices.map((n) => n.text)).toEqual(['n3', 'n4', 'n5', 'n6', 'n7']);
+    s().dismissNotice(s().notices[0]!.id);
+    expect(s().notices).toHaveLength(4);
+  });
+});
+
+describe('store helpers', () => {
+  it('names the adapter from vendor, architecture and description', () => {
+    expect(adapterLabel(gpuCapabilities('swiftshader', 'SwiftShader Device (Subzero)'))).toBe(
+      'google swiftshader — SwiftShader Device (Subzero)',
+    );
+    expect(adapterLabel(gpuCapabilities(''))).toBe('google');
+    const none: Capabilities = { webgpu: { available: false, reason: 'x' }, webgl2InWorker: false, hardwareConcurrency: 1 };
+    expect(adapterLabel(none)).toBeNull();
+    expect(fallbackBackend(none)).toBe('cpu');
+    expect(fallbackBackend({ ...none, webgl2InWorker: true })).toBe('webgl');
+  });
+
+  it('turns progress into a bounded percentage', () => {
+    expect(progressPercent(null)).toBe(0);
+    const p = { epoch: 1, epochs: 2, step: 5, totalSteps: 20, imagesPerSec: 3, etaSec: 10 };
+    expect(progressPercent(p)).toBe(25);
+    expect(progressPercent({ ...p, step: 30 })).toBe(100);
+  });
+});
