@@ -77,6 +77,8 @@ export async function loadSample(
     throw new ImageDecodeError(`${sample.imagePath}: ${(err as Error).message}`);
   }
   const image = resizeGray(decoded.data, decoded.width, decoded.height, size, size);
+  // Resampling weights sum to 1 only up to float rounding; keep the promised [0, 1].
+  for (let i = 0; i < image.length; i++) image[i] = image[i] < 0 ? 0 : image[i] > 1 ? 1 : image[i];
   let gaze: Float32Array | null = null;
   if (sample.gaze?.kind === 'heatmap') {
     const path = sample.gaze.path;

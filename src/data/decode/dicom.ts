@@ -187,14 +187,15 @@ function firstEncapsulatedFrame(ds: DataSet, pixel: Element): Uint8Array {
 
 function decodeLossless(frame: Uint8Array, width: number, height: number, bitsAllocated: number, spp: number): DecodedFrame {
   const bytesPerSample = bitsAllocated > 8 ? 2 : 1;
-  let out: ArrayBuffer;
+  let pixels: Uint8Array;
   try {
     const copy = frame.slice().buffer;
-    out = new LosslessDecoder().decode(copy, 0, copy.byteLength, bytesPerSample);
+    const out = new LosslessDecoder().decode(copy, 0, copy.byteLength, bytesPerSample);
+    // A typed view of the samples (machine order, little-endian on every supported platform).
+    pixels = ArrayBuffer.isView(out) ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength) : new Uint8Array(out);
   } catch (err) {
     throw new ImageDecodeError(`JPEG lossless data unreadable (${err instanceof Error ? err.message : String(err)}); the file is truncated or corrupt`);
   }
-  const pixels = new Uint8Array(out);
   if (pixels.length < width * height * spp * bytesPerSample) throw new ImageDecodeError('JPEG lossless frame is smaller than the header says; the file is truncated or corrupt');
   return { width, height, bitsPerSample: bytesPerSample * 8, componentCount: spp, isSigned: false, pixels };
 }

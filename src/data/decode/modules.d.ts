@@ -13,6 +13,7 @@ declare module '@cornerstonejs/codec-libjpeg-turbo-8bit/decode' {
 }
 declare module 'jpeg-lossless-decoder-js' {
   export class Decoder {
-    decode(buffer: ArrayBuffer, offset?: number, length?: number, numBytes?: number): ArrayBuffer;
+    /** a Uint8Array or Uint16Array view of the samples (the typings upstream say ArrayBuffer) */
+    decode(buffer: ArrayBuffer, offset?: number, length?: number, numBytes?: number): ArrayBufferView | ArrayBuffer;
   }
 }
