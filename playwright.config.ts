@@ -29,7 +29,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx vite build --logLevel warn && npx vite preview --port ${PREVIEW_PORT} --strictPort`,
+    command: `npx vite build --logLevel error && npx vite preview --port ${PREVIEW_PORT} --strictPort`,
     url: `http://127.0.0.1:${PREVIEW_PORT}/`,
     // A server left over from another run may serve stale code: strictPort makes that fail instead.
     reuseExistingServer: false,

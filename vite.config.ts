@@ -41,9 +41,23 @@ export default defineConfig({
   server: { port: DEV_PORT, strictPort: true, host: '127.0.0.1' },
   preview: { port: PREVIEW_PORT, strictPort: true, host: '127.0.0.1' },
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4096 },
-  // Pre-bundled up front: discovering tfjs late (inside the worker) would make the dev server
-  // re-optimise and reload the page mid-session.
+  // Pre-bundled up front: discovering a dependency late (inside the worker, or behind a dynamic
+  // import such as the DICOM codecs) makes the dev server re-optimise and reload the page mid-session.
   optimizeDeps: {
-    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'react', 'react-dom/client', 'zustand', 'zustand/vanilla'],
+    include: [
+      '@tensorflow/tfjs',
+      '@tensorflow/tfjs-backend-webgpu',
+      'react',
+      'react-dom/client',
+      'zustand',
+      'zustand/vanilla',
+      'fast-png',
+      'jpeg-js',
+      'dicom-parser',
+      'jpeg-lossless-decoder-js',
+      '@cornerstonejs/codec-openjpeg/decode',
+      '@cornerstonejs/codec-charls/decode',
+      '@cornerstonejs/codec-libjpeg-turbo-8bit/decode',
+    ],
   },
 });

@@ -6,14 +6,8 @@
 import type { EngineFeatures } from './protocol.ts';
 
 export const ENGINE_FEATURES: EngineFeatures = {
-  datasetIngestion: {
-    available: false,
-    reason: 'Reading dataset folders is not in this build yet (src/data is being built).',
-  },
-  demoDataset: {
-    available: false,
-    reason: 'The demo dataset comes with dataset ingestion, which is not in this build yet.',
-  },
+  datasetIngestion: { available: true },
+  demoDataset: { available: true },
   training: {
     available: false,
     reason: 'The training loop (src/engine/train) is not in this build yet.',

@@ -6,7 +6,10 @@
  * Requests that expect one reply carry a `requestId`; the reply echoes it. Everything else is a
  * fire-and-forget event. High-rate data (step metrics) is batched in the worker, never per step.
  */
+import type { DatasetReport } from '../data/types.ts';
 import type { ResNetArch } from '../engine/model/arch.ts';
+
+export type { DatasetReport };
 
 // ---------------------------------------------------------------------------------------------
 // Capabilities: detected once, in the worker, and sent to the UI as one table.
@@ -139,6 +142,8 @@ export interface TrainingProgress {
 // ---------------------------------------------------------------------------------------------
 // UI -> worker
 
+export type DatasetSource = 'folder' | 'demo';
+
 /** A file from a dropped or picked folder, with its path below the folder the user chose. */
 export interface DatasetFile {
   /** e.g. "my-dataset/images/opacity/0001.png" (forward slashes) */
@@ -169,6 +174,10 @@ export type FromWorker =
   /** The GPU device went away (driver reset, tab in background too long, ...). */
   | { type: 'deviceLost'; message: string }
   | { type: 'selfTestResult'; requestId: number; report: SelfTestReport }
+  /** A dataset scan began (`fileCount` files handed over) / finished / could not be read at all. */
+  | { type: 'datasetLoading'; source: DatasetSource; fileCount: number }
+  | { type: 'datasetLoaded'; source: DatasetSource; name: string; report: DatasetReport; scanMs: number }
+  | { type: 'datasetFailed'; source: DatasetSource; message: string }
   | { type: 'trainingProgress'; progress: TrainingProgress }
   /** A request arrived for an engine piece this build does not have. */
   | { type: 'unavailable'; request: ToWorker['type']; reason: string; requestId?: number }

@@ -5,8 +5,9 @@
  */
 import { startBackend, errorText } from './backend.ts';
 import { detectCapabilities } from './capabilities.ts';
+import { loadDemo, loadFolder, type LoadedDataset } from './dataset.ts';
 import { ENGINE_FEATURES } from './engine_features.ts';
-import type { Availability, BackendName, FromWorker, ToWorker } from './protocol.ts';
+import type { Availability, BackendName, DatasetSource, FromWorker, ToWorker } from './protocol.ts';
 import { runSelfTest } from './self_test.ts';
 
 /** The parts of DedicatedWorkerGlobalScope we use (tsconfig's lib is DOM, not WebWorker). */
@@ -51,6 +52,22 @@ async function activeBackend(): Promise<BackendName> {
   return backendStarted;
 }
 
+/** The dataset training will use; replaced only when a new scan succeeds. */
+let currentDataset: LoadedDataset | undefined;
+
+async function ingest(source: DatasetSource, fileCount: number, load: () => Promise<LoadedDataset>): Promise<void> {
+  post({ type: 'datasetLoading', source, fileCount });
+  const started = performance.now();
+  try {
+    currentDataset = await load();
+  } catch (err) {
+    post({ type: 'datasetFailed', source, message: errorText(err) });
+    return;
+  }
+  const { name, report } = currentDataset;
+  post({ type: 'datasetLoaded', source, name, report, scanMs: performance.now() - started });
+}
+
 function unavailable(request: ToWorker, feature: Availability, requestId?: number): boolean {
   if (feature.available) return false;
   post({ type: 'unavailable', request: request.type, reason: feature.reason, requestId });
@@ -67,11 +84,9 @@ async function handle(message: ToWorker): Promise<void> {
       return post({ type: 'selfTestResult', requestId: message.requestId, report });
     }
     case 'loadDataset':
-      unavailable(message, ENGINE_FEATURES.datasetIngestion);
-      return;
+      return ingest('folder', message.files.length, () => loadFolder(message.files));
     case 'loadDemoDataset':
-      unavailable(message, ENGINE_FEATURES.demoDataset);
-      return;
+      return ingest('demo', 0, loadDemo);
     case 'startTraining':
     case 'pauseTraining':
     case 'resumeTraining':

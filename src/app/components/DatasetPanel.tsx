@@ -1,13 +1,14 @@
 import { useEffect, useState, type DragEvent } from 'react';
 import { filesFromDrop, filesFromInput } from '../dropped_files.ts';
 import { useStudio } from '../use_studio.ts';
+import { DatasetReportView } from './DatasetReportView.tsx';
 import { DisabledReason, isAvailable } from './DisabledReason.tsx';
 
 /** Data in: a drop region, a folder picker and the demo dataset. */
 export function DatasetPanel() {
   const ingestion = useStudio((s) => s.engine?.datasetIngestion ?? null);
   const demo = useStudio((s) => s.engine?.demoDataset ?? null);
-  const pendingFileCount = useStudio((s) => s.pendingFileCount);
+  const loading = useStudio((s) => s.dataset.status === 'loading');
   const loadFolder = useStudio((s) => s.loadFolder);
   const loadDemo = useStudio((s) => s.loadDemo);
   const notify = useStudio((s) => s.notify);
@@ -58,18 +59,18 @@ export function DatasetPanel() {
             // Non-standard but supported by every Chromium: pick a whole folder.
             {...{ webkitdirectory: '', directory: '' }}
             multiple
-            disabled={!canIngest}
+            disabled={!canIngest || loading}
             aria-describedby={canIngest ? undefined : 'ingestion-reason'}
             onChange={(e) => e.currentTarget.files && loadFolder(filesFromInput(e.currentTarget.files))}
           />
         </label>
-        {pendingFileCount > 0 && <p className="hint">Reading {pendingFileCount} files…</p>}
       </div>
       <DisabledReason id="ingestion-reason" availability={ingestion} />
-      <button type="button" disabled={!isAvailable(demo)} aria-describedby={isAvailable(demo) ? undefined : 'demo-reason'} onClick={loadDemo}>
+      <button type="button" disabled={!isAvailable(demo) || loading} aria-describedby={isAvailable(demo) ? undefined : 'demo-reason'} onClick={loadDemo}>
         Load demo dataset
       </button>
       <DisabledReason id="demo-reason" availability={demo} />
+      <DatasetReportView />
     </section>
   );
 }

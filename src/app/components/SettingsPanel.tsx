@@ -49,17 +49,19 @@ function NumberField({ field, label, step }: { field: NumericKey; label: string;
 function SelectField<K extends 'arch' | 'size' | 'method'>(props: {
   field: K;
   label: string;
-  options: { value: TrainSettings[K]; label: string }[];
+  options: { value: TrainSettings[K]; label: string; description?: string }[];
   wide?: boolean;
 }) {
   const id = useId();
   const value = useStudio((s) => s.settings[props.field]);
   const setSetting = useStudio((s) => s.setSetting);
+  const description = props.options.find((o) => o.value === value)?.description;
   return (
     <div className={props.wide ? 'field wide' : 'field'}>
       <label htmlFor={id}>{props.label}</label>
       <select
         id={id}
+        aria-describedby={description ? `${id}-description` : undefined}
         value={String(value)}
         onChange={(e) => {
           const chosen = props.options.find((o) => String(o.value) === e.currentTarget.value);
@@ -72,6 +74,11 @@ function SelectField<K extends 'arch' | 'size' | 'method'>(props: {
           </option>
         ))}
       </select>
+      {description && (
+        <p id={`${id}-description`} className="field-hint">
+          {description}
+        </p>
+      )}
     </div>
   );
 }

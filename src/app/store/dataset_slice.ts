@@ -1,22 +1,33 @@
-import type { DatasetFile } from '../../worker/protocol.ts';
+import type { DatasetFile, DatasetReport, DatasetSource } from '../../worker/protocol.ts';
 import type { SliceCreator } from './types.ts';
 
-/**
- * The dataset as the studio knows it. Ingestion (src/data) reports back through the worker; until
- * it is wired, this slice only forwards the user's folder and remembers what was handed over.
- */
+/** The dataset as the studio knows it: the worker scans and keeps the files; the UI gets the report. */
+export type DatasetState =
+  | { status: 'empty' }
+  | { status: 'loading'; source: DatasetSource; fileCount: number }
+  | { status: 'ready'; source: DatasetSource; name: string; report: DatasetReport; scanMs: number }
+  | { status: 'failed'; source: DatasetSource; message: string };
+
 export interface DatasetSlice {
-  /** files the user last dropped or picked, before the worker has read them */
-  pendingFileCount: number;
+  dataset: DatasetState;
   loadFolder(files: DatasetFile[]): void;
   loadDemo(): void;
+  datasetLoading(source: DatasetSource, fileCount: number): void;
+  datasetLoaded(source: DatasetSource, name: string, report: DatasetReport, scanMs: number): void;
+  datasetFailed(source: DatasetSource, message: string): void;
 }
 
 export const createDatasetSlice: SliceCreator<DatasetSlice> = (port) => (set) => ({
-  pendingFileCount: 0,
+  dataset: { status: 'empty' },
   loadFolder: (files) => {
-    set({ pendingFileCount: files.length });
+    set({ dataset: { status: 'loading', source: 'folder', fileCount: files.length } });
     port.post({ type: 'loadDataset', files });
   },
-  loadDemo: () => port.post({ type: 'loadDemoDataset' }),
+  loadDemo: () => {
+    set({ dataset: { status: 'loading', source: 'demo', fileCount: 0 } });
+    port.post({ type: 'loadDemoDataset' });
+  },
+  datasetLoading: (source, fileCount) => set({ dataset: { status: 'loading', source, fileCount } }),
+  datasetLoaded: (source, name, report, scanMs) => set({ dataset: { status: 'ready', source, name, report, scanMs } }),
+  datasetFailed: (source, message) => set({ dataset: { status: 'failed', source, message } }),
 });

@@ -48,6 +48,12 @@ export function routeFromWorker(store: StudioStore, message: FromWorker): void {
     case 'error':
       if (message.requestId === undefined) s.notify('error', message.message);
       return;
+    case 'datasetLoading':
+      return s.datasetLoading(message.source, message.fileCount);
+    case 'datasetLoaded':
+      return s.datasetLoaded(message.source, message.name, message.report, message.scanMs);
+    case 'datasetFailed':
+      return s.datasetFailed(message.source, message.message);
     case 'selfTestResult':
       return;
     default: {

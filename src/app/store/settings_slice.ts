@@ -2,9 +2,10 @@ import { ARCHITECTURES, RESNET_ARCHS } from '../../engine/model/arch.ts';
 import type { Architecture, Capabilities, GazeMethod, TrainSettings } from '../../worker/protocol.ts';
 import type { SliceCreator } from './types.ts';
 
-export const ARCH_OPTIONS: { value: Architecture; label: string }[] = RESNET_ARCHS.map((arch) => ({
+export const ARCH_OPTIONS: { value: Architecture; label: string; description: string }[] = RESNET_ARCHS.map((arch) => ({
   value: arch,
-  label: `${arch} — ${ARCHITECTURES[arch].summary}`,
+  label: arch,
+  description: ARCHITECTURES[arch].summary,
 }));
 export const INPUT_SIZES = [32, 64, 128, 224] as const;
 export const METHODS: { value: GazeMethod; label: string }[] = [
