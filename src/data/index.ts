@@ -96,3 +96,6 @@ export async function loadSample(
   }
   return { image, gaze };
 }
+
+export { preprocessDataset, PreprocessedCache, type Batch, type PreprocessOptions } from './cache.ts';
+export { generateDemoDataset, demoEntries, DEMO_CLASSES, type DemoOptions, type DemoFile } from './demo.ts';

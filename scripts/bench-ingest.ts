@@ -1,0 +1,116 @@
+/**
+ * Decode + preprocess throughput and peak memory for large X-rays (issue 4, "memory that scales").
+ *
+ *   npx tsx scripts/bench-ingest.ts [--count 10000] [--distinct 16] [--size 2048] [--train-size 224] [--dir DIR]
+ *
+ * Writes `--distinct` different 16-bit PNG radiographs (12-bit content with quantum noise, like a
+ * detector's output) and hard-links them up to `--count` files, so 10,000 files cost the disk
+ * only the distinct ones (each read still decodes a whole PNG; repeated files come from the page
+ * cache, so this measures decoding, not the disk). Then it runs the real pipeline: walk the folder,
+ * scan (header/trailer probes only), decode + resize every image into the compact cache, and
+ * stream one epoch of batches. Prints one JSON line with the figures; peak RSS is the kernel's
+ * VmHWM for this process.
+ */
+import { link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encode as encodePng } from 'fast-png';
+import { preprocessDataset, scanDataset } from '../src/data/index.ts';
+import { entriesFromDirectory } from '../src/node/fs-dataset.ts';
+import { gaussian, mulberry32 } from '../src/data/rng.ts';
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const count = flag('count', 10_000);
+const distinct = Math.min(flag('distinct', 16), count);
+const size = flag('size', 2048);
+const trainSize = flag('train-size', 224);
+const dirArg = process.argv.indexOf('--dir');
+
+async function peakRssMb(): Promise<number> {
+  try {
+    const status = await readFile('/proc/self/status', 'utf8');
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
+    if (kb) return kb / 1024;
+  } catch {
+    /* not Linux */
+  }
+  return process.memoryUsage().rss / 2 ** 20;
+}
+
+function radiograph(seed: number): Uint16Array {
+  const rand = mulberry32(seed);
+  const out = new Uint16Array(size * size);
+  const c = size / 2;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const body = Math.hypot((x - c) / (0.45 * size), (y - c) / (0.55 * size)) < 1 ? 1 : 0;
+      const lung = Math.min(Math.hypot((x - 0.33 * size) / (0.14 * size), (y - 0.45 * size) / (0.27 * size)), Math.hypot((x - 0.67 * size) / (0.14 * size), (y - 0.45 * size) / (0.27 * size))) < 1 ? 1 : 0;
+      const signal = 300 + 2400 * body - 1300 * lung + 200 * Math.sin(y / (size / 28));
+      out[y * size + x] = Math.max(0, Math.min(4095, Math.round(signal + 40 * gaussian(rand)))) << 4;
+    }
+  }
+  return out;
+}
+
+const root = dirArg > 0 ? process.argv[dirArg + 1] : await mkdtemp(join(tmpdir(), 'gazecam-bench-'));
+const t0 = performance.now();
+const sources: string[] = [];
+for (let k = 0; k < distinct; k++) {
+  const label = k % 2 ? 'opacity' : 'normal';
+  const path = join(root, 'images', label, `src-${k}.png`);
+  await mkdir(join(root, 'images', label), { recursive: true });
+  await writeFile(path, encodePng({ width: size, height: size, data: radiograph(k), depth: 16, channels: 1 }));
+  sources.push(path);
+}
+for (let i = distinct; i < count; i++) {
+  const label = i % 2 ? 'opacity' : 'normal';
+  await link(sources[i % distinct], join(root, 'images', label, `img-${String(i).padStart(5, '0')}.png`)).catch(() => {});
+}
+const generateS = (performance.now() - t0) / 1000;
+
+const t1 = performance.now();
+const entries = await entriesFromDirectory(root);
+const ds = await scanDataset(entries);
+const scanS = (performance.now() - t1) / 1000;
+
+const byPath = new Map(entries.map((e) => [e.path, e]));
+const t2 = performance.now();
+let lastLog = t2;
+const cache = await preprocessDataset(ds, byPath, trainSize, {
+  concurrency: 2,
+  onProgress(done, total) {
+    if (performance.now() - lastLog > 10_000) {
+      lastLog = performance.now();
+      console.error(`  ${done}/${total} (${(done / ((lastLog - t2) / 1000)).toFixed(1)} images/s, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB)`);
+    }
+  },
+});
+const preprocessS = (performance.now() - t2) / 1000;
+
+const t3 = performance.now();
+let batches = 0;
+for (const batch of cache.batches('train', 32, { shuffle: true, seed: 1 })) batches += batch.labels.length > 0 ? 1 : 0;
+const epochS = (performance.now() - t3) / 1000;
+
+const result = {
+  images: ds.samples.length,
+  imageSize: size,
+  bitDepth: 16,
+  pngMB: Number(((entries.find((e) => e.path.endsWith('.png'))?.size ?? 0) / 2 ** 20).toFixed(2)),
+  trainSize,
+  problems: ds.problems.length + cache.problems.length,
+  generateS: Number(generateS.toFixed(1)),
+  scanS: Number(scanS.toFixed(2)),
+  scanImagesPerSec: Number((ds.samples.length / scanS).toFixed(0)),
+  preprocessS: Number(preprocessS.toFixed(1)),
+  decodePreprocessImagesPerSec: Number((cache.samples.length / preprocessS).toFixed(2)),
+  cacheMB: Number((cache.byteLength / 2 ** 20).toFixed(1)),
+  epochBatchStreamS: Number(epochS.toFixed(2)),
+  peakRssMB: Number((await peakRssMb()).toFixed(0)),
+  node: process.version,
+};
+console.log(JSON.stringify(result));
+if (dirArg < 0) await rm(root, { recursive: true, force: true });

@@ -1,0 +1,135 @@
+/**
+ * Preprocess once, train many epochs: 10,000 radiographs of 2048 x 2048 are 80 GB as float32, so
+ * each sample is decoded once, reduced to training size, and kept compactly (image as 16-bit
+ * fixed point, gaze as 8-bit), a few hundred kB at 224 px and 8 kB at 64 px. Only one
+ * full-resolution decode per worker is alive at any time. Batches are materialised as float32 on
+ * demand in a seeded order, so an epoch streams through memory of one batch.
+ */
+import { loadSample, type EntryLookup, type LoadOptions } from './index.ts';
+import { mulberry32, shuffleInPlace } from './rng.ts';
+import type { Dataset, Problem, Split } from './types.ts';
+
+export interface PreprocessOptions extends LoadOptions {
+  /** samples decoded at once (default 4); each holds one full-resolution image while in flight */
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+  /** stop early (the studio's Stop button) */
+  signal?: AbortSignal;
+}
+
+export interface Batch {
+  /** [n, size, size], single channel in [0, 1] (before mean/std) */
+  images: Float32Array;
+  /** [n, size, size], min-max normalised; zeros where `hasGaze` is 0 */
+  gaze: Float32Array;
+  hasGaze: Uint8Array;
+  labels: Int32Array;
+  /** indices into `cache.samples` */
+  indices: Int32Array;
+}
+
+export class PreprocessedCache {
+  readonly images: Uint16Array;
+  readonly gaze: Uint8Array;
+  readonly hasGaze: Uint8Array;
+  /** samples that decoded; their order is the cache's */
+  readonly samples: Dataset['samples'];
+  readonly problems: Problem[];
+  readonly pixels: number;
+
+  constructor(readonly size: number, samples: Dataset['samples'], images: Uint16Array, gaze: Uint8Array, hasGaze: Uint8Array, problems: Problem[]) {
+    this.pixels = size * size;
+    this.samples = samples;
+    this.images = images;
+    this.gaze = gaze;
+    this.hasGaze = hasGaze;
+    this.problems = problems;
+  }
+
+  get byteLength(): number {
+    return this.images.byteLength + this.gaze.byteLength + this.hasGaze.byteLength;
+  }
+
+  indicesOf(split: Split): number[] {
+    const out: number[] = [];
+    this.samples.forEach((s, i) => s.split === split && out.push(i));
+    return out;
+  }
+
+  /** Batches of one split; shuffled with `seed` (per epoch: pass seed + epoch), last batch may be short. */
+  *batches(split: Split, batchSize: number, options: { shuffle?: boolean; seed?: number } = {}): Generator<Batch> {
+    const order = this.indicesOf(split);
+    if (options.shuffle) shuffleInPlace(order, mulberry32(options.seed ?? 0));
+    for (let start = 0; start < order.length; start += batchSize) yield this.batch(order.slice(start, start + batchSize));
+  }
+
+  batch(indices: number[]): Batch {
+    const n = indices.length;
+    const p = this.pixels;
+    const images = new Float32Array(n * p);
+    const gaze = new Float32Array(n * p);
+    const hasGaze = new Uint8Array(n);
+    const labels = new Int32Array(n);
+    indices.forEach((sample, b) => {
+      const img = this.images.subarray(sample * p, (sample + 1) * p);
+      for (let i = 0; i < p; i++) images[b * p + i] = img[i] / 65535;
+      if (this.hasGaze[sample]) {
+        hasGaze[b] = 1;
+        const g = this.gaze.subarray(sample * p, (sample + 1) * p);
+        for (let i = 0; i < p; i++) gaze[b * p + i] = g[i] / 255;
+      }
+      labels[b] = this.samples[sample].labelIndex;
+    });
+    return { images, gaze, hasGaze, labels, indices: Int32Array.from(indices) };
+  }
+}
+
+/**
+ * Decodes and reduces every sample. Samples that fail are left out with a problem naming the file
+ * (the scan's header checks catch most; this catches corrupt compressed data).
+ */
+export async function preprocessDataset(ds: Dataset, entries: EntryLookup, size: number, options: PreprocessOptions = {}): Promise<PreprocessedCache> {
+  const total = ds.samples.length;
+  const p = size * size;
+  const images = new Uint16Array(total * p);
+  const gaze = new Uint8Array(total * p);
+  const hasGaze = new Uint8Array(total);
+  const ok = new Uint8Array(total);
+  const problems: Problem[] = [];
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < total) {
+      if (options.signal?.aborted) throw new Error('preprocessing stopped');
+      const i = next++;
+      const sample = ds.samples[i];
+      try {
+        const loaded = await loadSample(ds, sample, entries, size, options);
+        const img = images.subarray(i * p, (i + 1) * p);
+        for (let k = 0; k < p; k++) img[k] = Math.round(loaded.image[k] * 65535);
+        if (loaded.gaze) {
+          hasGaze[i] = 1;
+          const g = gaze.subarray(i * p, (i + 1) * p);
+          for (let k = 0; k < p; k++) g[k] = Math.round(loaded.gaze[k] * 255);
+        }
+        ok[i] = 1;
+      } catch (err) {
+        problems.push({ file: sample.imagePath, error: (err as Error).message });
+      }
+      options.onProgress?.(++done, total);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, total)) }, worker));
+  if (problems.length === 0) return new PreprocessedCache(size, ds.samples, images, gaze, hasGaze, problems);
+  // Compact away the failures so indices stay dense.
+  const keep = [...ok.keys()].filter((i) => ok[i]);
+  const cImages = new Uint16Array(keep.length * p);
+  const cGaze = new Uint8Array(keep.length * p);
+  const cHas = new Uint8Array(keep.length);
+  keep.forEach((from, to) => {
+    cImages.set(images.subarray(from * p, (from + 1) * p), to * p);
+    cGaze.set(gaze.subarray(from * p, (from + 1) * p), to * p);
+    cHas[to] = hasGaze[from];
+  });
+  return new PreprocessedCache(size, keep.map((i) => ds.samples[i]), cImages, cGaze, cHas, problems);
+}
