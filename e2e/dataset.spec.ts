@@ -44,3 +44,29 @@ test('a picked folder is scanned; bad files are listed with reasons', async ({ p
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('the dataset grid shows X-rays with gaze, filtered by class', async ({ page, pageErrors: _ }) => {
+  await openStudio(page);
+  await page.getByRole('button', { name: 'Load demo dataset' }).click();
+  const gallery = page.getByRole('region', { name: 'Dataset images' });
+  const grid = gallery.getByRole('list', { name: 'Dataset images' });
+  await expect(grid.getByRole('img')).toHaveCount(24, { timeout: 120_000 });
+
+  await gallery.getByLabel('Class', { exact: true }).selectOption('nodule');
+  await expect(grid.getByRole('img')).toHaveCount(24);
+  for (const name of await grid.getByRole('img').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))) {
+    expect(name).toMatch(/, nodule, /);
+  }
+
+  // The gaze overlay changes pixels; turning it off restores the plain X-ray.
+  const first = grid.getByRole('img').first();
+  const pixels = () => first.evaluate((c) => Array.from((c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 96, 96).data));
+  const withGaze = await pixels();
+  await gallery.getByRole('checkbox', { name: 'Show gaze' }).uncheck();
+  await expect.poll(pixels).not.toEqual(withGaze);
+  const plain = await pixels();
+  expect(new Set(plain.filter((_, i) => i % 4 === 0)).size, 'a non-blank X-ray').toBeGreaterThan(10);
+
+  await gallery.getByRole('button', { name: /Show more/ }).click();
+  await expect(grid.getByRole('img')).toHaveCount(48, { timeout: 120_000 });
+});

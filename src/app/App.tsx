@@ -1,4 +1,5 @@
 import { CamOverlays } from './components/CamOverlays.tsx';
+import { DatasetGallery } from './components/DatasetGallery.tsx';
 import { DatasetPanel } from './components/DatasetPanel.tsx';
 import { GpuStatus } from './components/GpuStatus.tsx';
 import { Notices } from './components/Notices.tsx';
@@ -27,6 +28,7 @@ export function App() {
         </aside>
         <main id="viewer" className="viewer" tabIndex={-1}>
           <TrainingPanel />
+          <DatasetGallery />
           <CamOverlays />
           <WeightsPanel />
         </main>

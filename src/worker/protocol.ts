@@ -144,6 +144,26 @@ export interface TrainingProgress {
 
 export type DatasetSource = 'folder' | 'demo';
 
+export interface SampleSummary {
+  id: string;
+  imagePath: string;
+  label: string;
+  split: 'train' | 'val' | 'test';
+  hasGaze: boolean;
+}
+
+/** One decoded sample at thumbnail size, row-major, one byte per pixel. */
+export type Thumbnail =
+  | {
+      index: number;
+      size: number;
+      /** the X-ray after the studio's preprocessing geometry, 0..255 */
+      image: Uint8Array;
+      /** the gaze map under the same geometry, 0..255; null without gaze */
+      gaze: Uint8Array | null;
+    }
+  | { index: number; error: string };
+
 /** A file from a dropped or picked folder, with its path below the folder the user chose. */
 export interface DatasetFile {
   /** e.g. "my-dataset/images/opacity/0001.png" (forward slashes) */
@@ -157,6 +177,8 @@ export type ToWorker =
   | { type: 'selfTest'; requestId: number; cases: SelfTestCase[] }
   | { type: 'loadDataset'; files: DatasetFile[] }
   | { type: 'loadDemoDataset' }
+  /** Decode samples of the current dataset at `size` px for the thumbnail grid. Reply: thumbnails. */
+  | { type: 'loadThumbnails'; datasetId: number; indices: number[]; size: number }
   | { type: 'startTraining'; settings: TrainSettings }
   | { type: 'pauseTraining' }
   | { type: 'resumeTraining' }
@@ -176,7 +198,18 @@ export type FromWorker =
   | { type: 'selfTestResult'; requestId: number; report: SelfTestReport }
   /** A dataset scan began (`fileCount` files handed over) / finished / could not be read at all. */
   | { type: 'datasetLoading'; source: DatasetSource; fileCount: number }
-  | { type: 'datasetLoaded'; source: DatasetSource; name: string; report: DatasetReport; scanMs: number }
+  | {
+      type: 'datasetLoaded';
+      source: DatasetSource;
+      /** increases with every successful scan; thumbnails carry it so stale ones are dropped */
+      datasetId: number;
+      name: string;
+      report: DatasetReport;
+      /** one row per usable sample, in the dataset's order (indices address samples below) */
+      samples: SampleSummary[];
+      scanMs: number;
+    }
+  | { type: 'thumbnails'; datasetId: number; thumbnails: Thumbnail[] }
   | { type: 'datasetFailed'; source: DatasetSource; message: string }
   | { type: 'trainingProgress'; progress: TrainingProgress }
   /** A request arrived for an engine piece this build does not have. */

@@ -9,6 +9,7 @@ import { loadDemo, loadFolder, type LoadedDataset } from './dataset.ts';
 import { ENGINE_FEATURES } from './engine_features.ts';
 import type { Availability, BackendName, DatasetSource, FromWorker, ToWorker } from './protocol.ts';
 import { runSelfTest } from './self_test.ts';
+import { renderThumbnails } from './thumbnails.ts';
 
 /** The parts of DedicatedWorkerGlobalScope we use (tsconfig's lib is DOM, not WebWorker). */
 interface WorkerScope {
@@ -54,6 +55,7 @@ async function activeBackend(): Promise<BackendName> {
 
 /** The dataset training will use; replaced only when a new scan succeeds. */
 let currentDataset: LoadedDataset | undefined;
+let currentDatasetId = 0;
 
 async function ingest(source: DatasetSource, fileCount: number, load: () => Promise<LoadedDataset>): Promise<void> {
   post({ type: 'datasetLoading', source, fileCount });
@@ -64,8 +66,24 @@ async function ingest(source: DatasetSource, fileCount: number, load: () => Prom
     post({ type: 'datasetFailed', source, message: errorText(err) });
     return;
   }
-  const { name, report } = currentDataset;
-  post({ type: 'datasetLoaded', source, name, report, scanMs: performance.now() - started });
+  const { name, report, dataset } = currentDataset;
+  const samples = dataset.samples.map((s) => ({
+    id: s.id,
+    imagePath: s.imagePath,
+    label: s.label,
+    split: s.split,
+    hasGaze: s.gaze !== undefined,
+  }));
+  const datasetId = ++currentDatasetId;
+  post({ type: 'datasetLoaded', source, datasetId, name, report, samples, scanMs: performance.now() - started });
+}
+
+/** Thumbnails for a dataset that has since been replaced are not worth decoding. */
+async function thumbnails(datasetId: number, indices: number[], size: number): Promise<void> {
+  if (!currentDataset || datasetId !== currentDatasetId) return;
+  const rendered = await renderThumbnails(currentDataset, indices, size);
+  const buffers = rendered.flatMap((t) => ('image' in t ? [t.image.buffer, ...(t.gaze ? [t.gaze.buffer] : [])] : []));
+  scope.postMessage({ type: 'thumbnails', datasetId, thumbnails: rendered }, buffers as ArrayBuffer[]);
 }
 
 function unavailable(request: ToWorker, feature: Availability, requestId?: number): boolean {
@@ -87,6 +105,8 @@ async function handle(message: ToWorker): Promise<void> {
       return ingest('folder', message.files.length, () => loadFolder(message.files));
     case 'loadDemoDataset':
       return ingest('demo', 0, loadDemo);
+    case 'loadThumbnails':
+      return thumbnails(message.datasetId, message.indices, message.size);
     case 'startTraining':
     case 'pauseTraining':
     case 'resumeTraining':

@@ -1,11 +1,19 @@
-import type { DatasetFile, DatasetReport, DatasetSource } from '../../worker/protocol.ts';
+import type { DatasetFile, DatasetReport, DatasetSource, SampleSummary } from '../../worker/protocol.ts';
 import type { SliceCreator } from './types.ts';
 
 /** The dataset as the studio knows it: the worker scans and keeps the files; the UI gets the report. */
 export type DatasetState =
   | { status: 'empty' }
   | { status: 'loading'; source: DatasetSource; fileCount: number }
-  | { status: 'ready'; source: DatasetSource; name: string; report: DatasetReport; scanMs: number }
+  | {
+      status: 'ready';
+      source: DatasetSource;
+      datasetId: number;
+      name: string;
+      report: DatasetReport;
+      samples: SampleSummary[];
+      scanMs: number;
+    }
   | { status: 'failed'; source: DatasetSource; message: string };
 
 export interface DatasetSlice {
@@ -13,7 +21,7 @@ export interface DatasetSlice {
   loadFolder(files: DatasetFile[]): void;
   loadDemo(): void;
   datasetLoading(source: DatasetSource, fileCount: number): void;
-  datasetLoaded(source: DatasetSource, name: string, report: DatasetReport, scanMs: number): void;
+  datasetLoaded(loaded: Omit<Extract<DatasetState, { status: 'ready' }>, 'status'>): void;
   datasetFailed(source: DatasetSource, message: string): void;
 }
 
@@ -28,6 +36,6 @@ export const createDatasetSlice: SliceCreator<DatasetSlice> = (port) => (set) =>
     port.post({ type: 'loadDemoDataset' });
   },
   datasetLoading: (source, fileCount) => set({ dataset: { status: 'loading', source, fileCount } }),
-  datasetLoaded: (source, name, report, scanMs) => set({ dataset: { status: 'ready', source, name, report, scanMs } }),
+  datasetLoaded: (loaded) => set({ dataset: { status: 'ready', ...loaded } }),
   datasetFailed: (source, message) => set({ dataset: { status: 'failed', source, message } }),
 });

@@ -5,6 +5,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { FromWorker } from '../../worker/protocol.ts';
 import { createDatasetSlice } from './dataset_slice.ts';
+import { createGallerySlice } from './gallery_slice.ts';
 import { createGpuSlice } from './gpu_slice.ts';
 import { createNoticesSlice } from './notices_slice.ts';
 import { createSettingsSlice } from './settings_slice.ts';
@@ -18,6 +19,7 @@ export function createStudioStore(port: WorkerPort): StudioStore {
   return createStore<StudioState>()((...a) => ({
     ...createGpuSlice(port)(...a),
     ...createDatasetSlice(port)(...a),
+    ...createGallerySlice(port)(...a),
     ...createSettingsSlice(port)(...a),
     ...createTrainingSlice(port)(...a),
     ...createNoticesSlice(port)(...a),
@@ -50,8 +52,13 @@ export function routeFromWorker(store: StudioStore, message: FromWorker): void {
       return;
     case 'datasetLoading':
       return s.datasetLoading(message.source, message.fileCount);
-    case 'datasetLoaded':
-      return s.datasetLoaded(message.source, message.name, message.report, message.scanMs);
+    case 'datasetLoaded': {
+      const { type: _type, ...loaded } = message;
+      s.datasetLoaded(loaded);
+      return s.resetGallery();
+    }
+    case 'thumbnails':
+      return s.thumbnailsReceived(message.datasetId, message.thumbnails);
     case 'datasetFailed':
       return s.datasetFailed(message.source, message.message);
     case 'selfTestResult':

@@ -7,6 +7,7 @@ import type { StateCreator } from 'zustand/vanilla';
 import type { ToWorker } from '../../worker/protocol.ts';
 import type { GpuSlice } from './gpu_slice.ts';
 import type { DatasetSlice } from './dataset_slice.ts';
+import type { GallerySlice } from './gallery_slice.ts';
 import type { SettingsSlice } from './settings_slice.ts';
 import type { TrainingSlice } from './training_slice.ts';
 import type { NoticesSlice } from './notices_slice.ts';
@@ -15,6 +16,6 @@ export interface WorkerPort {
   post(message: ToWorker): void;
 }
 
-export type StudioState = GpuSlice & DatasetSlice & SettingsSlice & TrainingSlice & NoticesSlice;
+export type StudioState = GpuSlice & DatasetSlice & GallerySlice & SettingsSlice & TrainingSlice & NoticesSlice;
 
 export type SliceCreator<Slice> = (port: WorkerPort) => StateCreator<StudioState, [], [], Slice>;
