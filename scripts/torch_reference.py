@@ -1,0 +1,143 @@
+"""PyTorch oracle for the model/io tests (test/model, test/io spawn it with /usr/bin/python3).
+
+  make-parity  --arch A --classes K --size S --batch B --cam-stride 32|16|8 [--gaze-hidden H]
+               --seed N --out DIR
+      Builds the model in PyTorch (torchvision for resnet18/34/50) with a fixed seed and perturbed
+      BN statistics, and writes DIR/model.safetensors (+ gaze_head.safetensors), inputs.safetensors
+      (x NCHW, labels), expected.safetensors: eval logits/fmap/gaze, then ONE training-mode
+      forward+backward of   loss = CE(logits, y) + 0.5 mean(fmap^2) [+ mean(gaze^2)]:
+      train logits, loss, every parameter's gradient ("grad.<name>", PyTorch layout) and the
+      updated running stats ("after.<bn>.running_mean" ...).
+
+  check-export --arch A --classes K --cam-stride S --model F [--gaze-head F --gaze-hidden H]
+               --inputs F --out F
+      Loads our export with load_state_dict(strict=True) into torchvision's constructor (or the
+      narrow variant), runs eval-mode forward on inputs' x and writes logits/fmap/gaze to --out.
+      Prints one JSON line: {"strict": true, "keys": n}.
+
+  keys --arch A [--classes K]
+      Prints the state_dict as JSON [[name, shape, dtype], ...] in PyTorch's order.
+"""
+import argparse
+import json
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_gazecam_models as g  # noqa: E402
+
+
+def perturb_batchnorm(model, gen):
+    """Non-trivial BN state so eval-mode parity actually tests the running statistics."""
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            c = m.num_features
+            with torch.no_grad():
+                m.weight.copy_(0.5 + torch.rand(c, generator=gen))
+                m.bias.copy_(0.1 * torch.randn(c, generator=gen))
+                m.running_mean.copy_(0.1 * torch.randn(c, generator=gen))
+                m.running_var.copy_(0.5 + torch.rand(c, generator=gen))
+                m.num_batches_tracked.fill_(7)
+
+
+def make_parity(a):
+    torch.manual_seed(a.seed)
+    gen = torch.Generator().manual_seed(a.seed + 1)
+    model = g.build_backbone(a.arch, a.classes, a.cam_stride)
+    perturb_batchnorm(model, gen)
+    head = g.build_gaze_head(g.model_feature_channels(a.arch), a.gaze_hidden) if a.gaze_hidden else None
+    os.makedirs(a.out, exist_ok=True)
+    meta = {"arch": a.arch, "cam_stride": a.cam_stride, "seed": a.seed}
+    g.write_state_dict(os.path.join(a.out, "model.safetensors"), model.state_dict(), meta)
+    if head is not None:
+        g.write_state_dict(os.path.join(a.out, "gaze_head.safetensors"), head.state_dict(), meta, prefix="gaze_head.")
+
+    x = torch.randn(a.batch, 3, a.size, a.size, generator=gen)
+    labels = torch.randint(0, a.classes, (a.batch,), generator=gen)
+    g.write_safetensors(os.path.join(a.out, "inputs.safetensors"), {"x": x.numpy(), "labels": labels.numpy()})
+
+    expected = {}
+    model.eval()
+    with torch.no_grad():
+        logits, fmap, gaze = g.forward(model, x, head)
+    expected["eval.logits"], expected["eval.fmap"] = logits.numpy(), fmap.numpy()
+    if gaze is not None:
+        expected["eval.gaze"] = gaze.numpy()
+
+    model.train()
+    logits, fmap, gaze = g.forward(model, x, head)
+    loss = F.cross_entropy(logits, labels) + 0.5 * fmap.pow(2).mean()
+    if gaze is not None:
+        loss = loss + gaze.pow(2).mean()
+    loss.backward()
+    expected["train.logits"], expected["train.fmap"] = logits.detach().numpy(), fmap.detach().numpy()
+    expected["train.loss"] = loss.detach().reshape(1).numpy()
+    params = list(model.named_parameters()) + ([("gaze_head." + n, p) for n, p in head.named_parameters()] if head else [])
+    for name, p in params:
+        expected["grad." + name] = p.grad.numpy()
+    for name, buf in model.named_buffers():
+        expected["after." + name] = buf.numpy()
+    g.write_safetensors(os.path.join(a.out, "expected.safetensors"), expected)
+    print(json.dumps({"loss": float(loss), "params": len(params)}))
+
+
+def check_export(a):
+    model = g.build_backbone(a.arch, a.classes, a.cam_stride)
+    state = g.read_state_dict(a.model)
+    model.load_state_dict(state, strict=True)  # raises with PyTorch's own message on any mismatch
+    head = None
+    if a.gaze_head:
+        head = g.build_gaze_head(g.model_feature_channels(a.arch), a.gaze_hidden)
+        head.load_state_dict(g.strip_prefix(g.read_state_dict(a.gaze_head), "gaze_head."), strict=True)
+    arrays, _ = g.read_safetensors(a.inputs)
+    x = torch.from_numpy(arrays["x"])
+    model.eval()
+    with torch.no_grad():
+        logits, fmap, gaze = g.forward(model, x, head)
+    out = {"logits": logits.numpy(), "fmap": fmap.numpy()}
+    if gaze is not None:
+        out["gaze"] = gaze.numpy()
+    g.write_safetensors(a.out, out)
+    print(json.dumps({"strict": True, "keys": len(state)}))
+
+
+def keys(a):
+    model = g.build_backbone(a.arch, a.classes)
+    out = [[k, list(v.shape), "I64" if v.dtype == torch.int64 else "F32"] for k, v in model.state_dict().items()]
+    print(json.dumps(out))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    mp = sub.add_parser("make-parity")
+    mp.add_argument("--arch", required=True, choices=sorted(g.ARCHITECTURES))
+    mp.add_argument("--classes", type=int, default=3)
+    mp.add_argument("--size", type=int, default=64)
+    mp.add_argument("--batch", type=int, default=2)
+    mp.add_argument("--cam-stride", type=int, default=32, choices=[32, 16, 8])
+    mp.add_argument("--gaze-hidden", type=int, default=0)
+    mp.add_argument("--seed", type=int, default=0)
+    mp.add_argument("--out", required=True)
+    ce = sub.add_parser("check-export")
+    ce.add_argument("--arch", required=True, choices=sorted(g.ARCHITECTURES))
+    ce.add_argument("--classes", type=int, required=True)
+    ce.add_argument("--cam-stride", type=int, default=32, choices=[32, 16, 8])
+    ce.add_argument("--model", required=True)
+    ce.add_argument("--gaze-head")
+    ce.add_argument("--gaze-hidden", type=int, default=64)
+    ce.add_argument("--inputs", required=True)
+    ce.add_argument("--out", required=True)
+    ks = sub.add_parser("keys")
+    ks.add_argument("--arch", required=True, choices=sorted(g.ARCHITECTURES))
+    ks.add_argument("--classes", type=int, default=1000)
+    a = p.parse_args()
+    torch.set_num_threads(1)
+    {"make-parity": make_parity, "check-export": check_export, "keys": keys}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()

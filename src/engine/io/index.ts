@@ -1,0 +1,46 @@
+/**
+ * Weights in and out: safetensors (torchvision state_dicts), explicit NCHW<->NHWC layouts, and the
+ * tfjs export. DOM-free and Node-free: callers read and write the bytes.
+ */
+export {
+  DTYPE_BYTES,
+  SafetensorsFormatError,
+  f32Tensor,
+  i64Tensor,
+  numElements,
+  parseSafetensors,
+  serializeSafetensors,
+  toFloat32,
+  toIntegers,
+} from './safetensors.ts';
+export type { SafetensorsDtype, SafetensorsFile, SafetensorsTensor } from './safetensors.ts';
+export {
+  hwioShapeToOihw,
+  hwioToOihw,
+  nchwToNhwc,
+  nhwcToNchw,
+  oihwShapeToHwio,
+  oihwToHwio,
+  permute4d,
+  transpose2d,
+} from './layout.ts';
+export type { Shape4 } from './layout.ts';
+export {
+  StateDictMismatchError,
+  checkStateDict,
+  exportMetadata,
+  exportSafetensors,
+  fromTorchLayout,
+  importSafetensors,
+  loadTorchStateDicts,
+  toTorchLayout,
+  toTorchStateDicts,
+} from './torchvision.ts';
+export type {
+  ImportOptions,
+  ImportReport,
+  MismatchProblem,
+  SafetensorsExport,
+  StateDict,
+  StateDictMismatch,
+} from './torchvision.ts';
