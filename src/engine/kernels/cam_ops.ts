@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { camMapsReference } from './cam_reference.ts';
-import { refineCamsReference, type RefinedCams } from './refine_reference.ts';
+import { refineCamsReference, upsampleAlignCornersReference, type RefinedCams } from './refine_reference.ts';
 import { CAM_MAPS, REFINE_CAMS, registerWebGPUKernels } from './register_webgpu.ts';
 
 function onWebGPU(): boolean {
@@ -35,4 +35,16 @@ export function refineCams(camNhwc: tf.Tensor4D, [outH, outW]: [number, number])
   // stats are an internal output kept for the gradient; the engine holds its own reference.
   stats.dispose();
   return { cams, sigmoidCams };
+}
+
+/**
+ * x [B,h,w,C] -> [B,H,W,C], bilinear with align_corners=True (PyTorch's F.interpolate), differentiable.
+ * webgpu: tfjs's native resizeBilinear (verified against PyTorch); other backends: interpolation
+ * matmuls, because tfjs-backend-cpu's ResizeBilinearGrad swaps H and W on non-square maps.
+ */
+export function upsampleAlignCorners(x: tf.Tensor4D, size: [number, number]): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  if (h === size[0] && w === size[1]) return x;
+  if (tf.getBackend() === 'webgpu') return tf.image.resizeBilinear(x, size, true);
+  return upsampleAlignCornersReference(x, size);
 }

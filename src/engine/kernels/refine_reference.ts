@@ -87,6 +87,15 @@ function upsampleToFlat(cam: tf.Tensor4D, outH: number, outW: number): tf.Tensor
   return tf.reshape(upT, [b, k, outH * outW]);
 }
 
+/** cam [B,h,w,K] -> [B,H,W,K], align_corners bilinear, as matmuls (differentiable on every backend). */
+export function upsampleAlignCornersReference(cam: tf.Tensor4D, [outH, outW]: [number, number]): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, , , k] = cam.shape;
+    const flat = upsampleToFlat(cam, outH, outW); // [B,K,H*W]
+    return tf.reshape(tf.transpose(flat, [0, 2, 1]), [b, outH, outW, k]) as tf.Tensor4D;
+  });
+}
+
 export function refineCamsReference(camNhwc: tf.Tensor4D, [outH, outW]: [number, number]): RefinedCams {
   return tf.tidy(() => {
     const [b, , , k] = camNhwc.shape;

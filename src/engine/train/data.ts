@@ -1,0 +1,159 @@
+/**
+ * Training data held compactly at training size: each image is decoded and resized once, stored as
+ * 16-bit gray (2 bytes/pixel; 10,000 images at 224 px = 1 GB) and its gaze map as 8-bit; full
+ * resolution is never kept. Batches are assembled on the CPU as one-channel [B,S,S,1] arrays and
+ * expanded to 3 normalised channels on the GPU.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { loadSample, type Dataset, type EntryLookup, type Problem, type Sample, type Split } from '../../data/index.ts';
+
+export interface SplitData {
+  split: Split;
+  count: number;
+  size: number;
+  ids: string[];
+  imagePaths: string[];
+  /** count * size * size, gray in [0, 65535] */
+  images: Uint16Array;
+  /** count * size * size, gaze in [0, 255]; zeros where hasGaze is 0 */
+  gaze: Uint8Array;
+  hasGaze: Uint8Array;
+  labels: Int32Array;
+  /** 1 where the sample's metadata marks a shortcut that contradicts the label (demo hard mode) */
+  conflict: Uint8Array;
+}
+
+export interface TrainData {
+  classNames: string[];
+  size: number;
+  train: SplitData;
+  val: SplitData;
+  test: SplitData;
+  /** samples that could not be loaded, with reasons; they are left out, the rest is used */
+  problems: Problem[];
+}
+
+const LOAD_CONCURRENCY = 4;
+
+async function loadSplit(
+  ds: Dataset,
+  samples: Sample[],
+  split: Split,
+  entries: EntryLookup,
+  size: number,
+  gazeSigmaPx: number,
+  problems: Problem[],
+  onProgress?: (done: number) => void,
+): Promise<SplitData> {
+  const pixels = size * size;
+  const loaded: Array<{ sample: Sample; image: Float32Array; gaze: Float32Array | null } | null> = new Array(samples.length).fill(null);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < samples.length) {
+      const i = next++;
+      const sample = samples[i];
+      try {
+        const { image, gaze } = await loadSample(ds, sample, entries, size, gazeSigmaPx > 0 ? { gazeSigmaPx } : {});
+        loaded[i] = { sample, image, gaze };
+      } catch (err) {
+        problems.push({ file: sample.imagePath, error: (err as Error).message });
+      }
+      onProgress?.(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, worker));
+  const ok = loaded.filter((x): x is NonNullable<typeof x> => x !== null);
+  const data: SplitData = {
+    split,
+    count: ok.length,
+    size,
+    ids: ok.map((x) => x.sample.id),
+    imagePaths: ok.map((x) => x.sample.imagePath),
+    images: new Uint16Array(ok.length * pixels),
+    gaze: new Uint8Array(ok.length * pixels),
+    hasGaze: new Uint8Array(ok.length),
+    labels: new Int32Array(ok.length),
+    conflict: new Uint8Array(ok.length),
+  };
+  ok.forEach((x, i) => {
+    for (let p = 0; p < pixels; p++) data.images[i * pixels + p] = Math.round(Math.min(1, Math.max(0, x.image[p])) * 65535);
+    if (x.gaze) {
+      data.hasGaze[i] = 1;
+      for (let p = 0; p < pixels; p++) data.gaze[i * pixels + p] = Math.round(Math.min(1, Math.max(0, x.gaze[p])) * 255);
+    }
+    data.labels[i] = x.sample.labelIndex;
+    data.conflict[i] = x.sample.meta?.conflict === '1' ? 1 : 0;
+  });
+  return data;
+}
+
+/** Decodes and preprocesses every sample of the dataset to `size` once. */
+export async function prepareTrainData(
+  ds: Dataset,
+  entries: EntryLookup,
+  size: number,
+  options: { gazeSigmaPx?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<TrainData> {
+  const problems: Problem[] = [];
+  const total = ds.samples.length;
+  let base = 0;
+  const bySplit = (split: Split) => ds.samples.filter((s) => s.split === split);
+  const out: Partial<Record<Split, SplitData>> = {};
+  for (const split of ['train', 'val', 'test'] as const) {
+    const samples = bySplit(split);
+    const offset = base;
+    out[split] = await loadSplit(ds, samples, split, entries, size, options.gazeSigmaPx ?? 0, problems, (d) =>
+      options.onProgress?.(offset + d, total),
+    );
+    base += samples.length;
+  }
+  return { classNames: ds.classNames, size, train: out.train!, val: out.val!, test: out.test!, problems };
+}
+
+export interface Batch {
+  /** [B,S,S,1] gray in [0,1] (normalised to 3 channels by `normaliseImages`) */
+  images: tf.Tensor4D;
+  /** [B,S,S,1] in [0,1] */
+  gaze: tf.Tensor4D;
+  /** [B] 1 where the image has gaze */
+  gazeMask: tf.Tensor1D;
+  /** [B,K] */
+  oneHot: tf.Tensor2D;
+}
+
+/**
+ * The batch of the samples at `indices` (indices may repeat: eval pads its last batch so every
+ * batch has the same shape, which keeps the WebGPU buffer pool from growing).
+ */
+export function makeBatch(data: SplitData, indices: number[], numClasses: number): Batch {
+  const pixels = data.size * data.size;
+  const images = new Float32Array(indices.length * pixels);
+  const gaze = new Float32Array(indices.length * pixels);
+  const mask = new Float32Array(indices.length);
+  const labels = new Int32Array(indices.length);
+  indices.forEach((src, i) => {
+    for (let p = 0; p < pixels; p++) {
+      images[i * pixels + p] = data.images[src * pixels + p] / 65535;
+      gaze[i * pixels + p] = data.gaze[src * pixels + p] / 255;
+    }
+    mask[i] = data.hasGaze[src];
+    labels[i] = data.labels[src];
+  });
+  const shape: [number, number, number, number] = [indices.length, data.size, data.size, 1];
+  return {
+    images: tf.tensor4d(images, shape),
+    gaze: tf.tensor4d(gaze, shape),
+    gazeMask: tf.tensor1d(mask),
+    oneHot: tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).toFloat() as tf.Tensor2D),
+  };
+}
+
+export function disposeBatch(b: Batch): void {
+  tf.dispose([b.images, b.gaze, b.gazeMask, b.oneHot]);
+}
+
+/** gray [B,S,S,1] in [0,1] -> [B,S,S,3] normalised with the config's mean/std (DESIGN.md section 2). */
+export function normaliseImages(gray: tf.Tensor4D, mean: readonly number[], std: readonly number[]): tf.Tensor4D {
+  return tf.tidy(() => tf.div(tf.sub(tf.tile(gray, [1, 1, 1, 3]), tf.tensor1d([...mean])), tf.tensor1d([...std])) as tf.Tensor4D);
+}

@@ -1,0 +1,93 @@
+/**
+ * Losses (DESIGN.md section 1). All take NHWC tensors and a per-image gaze mask, and average over
+ * the images that have gaze: images without gaze contribute the classification loss only.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { GazeLoss, MultitaskLoss } from './config.ts';
+
+/** Mean softmax cross-entropy, as torch.nn.CrossEntropyLoss. logits [B,K], labels one-hot [B,K]. */
+export function crossEntropy(logits: tf.Tensor2D, oneHot: tf.Tensor2D): tf.Scalar {
+  return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+}
+
+/** Mean of per-image values over the images whose mask is 1; 0 when none has gaze. */
+function maskedMean(perImage: tf.Tensor1D, mask: tf.Tensor1D): tf.Scalar {
+  return tf.div(tf.sum(tf.mul(perImage, mask)), tf.maximum(tf.sum(mask), 1));
+}
+
+const BCE_EPS = 1e-7;
+
+/**
+ * Seed-style distance between a [0,1] map and the gaze, per image: mean over pixels (and over
+ * classes when several are supervised). pred/target [B,H,W,C].
+ */
+function pixelDistance(pred: tf.Tensor4D, target: tf.Tensor4D, loss: Exclude<GazeLoss, 'kl'>): tf.Tensor1D {
+  let d: tf.Tensor;
+  if (loss === 'mse') d = tf.squaredDifference(pred, target);
+  else if (loss === 'l1') d = tf.abs(tf.sub(pred, target));
+  else {
+    const p = tf.clipByValue(pred, BCE_EPS, 1 - BCE_EPS);
+    d = tf.neg(tf.add(tf.mul(target, tf.log(p)), tf.mul(tf.sub(1, target), tf.log(tf.sub(1, p)))));
+  }
+  return tf.mean(d, [1, 2, 3]) as tf.Tensor1D;
+}
+
+/**
+ * KL(q || softmax(logits)) per image, over H*W, with q the gaze normalised to sum 1. logitMaps and
+ * gaze [B,H,W,C]; averaged over C. q log q is a constant of the target but kept so the value is a
+ * true KL (0 when the prediction matches).
+ */
+function klToGaze(logitMaps: tf.Tensor4D, gaze: tf.Tensor4D): tf.Tensor1D {
+  const [b, h, w, c] = logitMaps.shape;
+  const flatLogits = tf.reshape(tf.transpose(logitMaps, [0, 3, 1, 2]), [b, c, h * w]);
+  const flatGaze = tf.reshape(tf.transpose(gaze, [0, 3, 1, 2]), [b, c, h * w]);
+  const q = tf.div(flatGaze, tf.maximum(tf.sum(flatGaze, 2, true), 1e-12));
+  const qLogQ = tf.where(tf.greater(q, 0), tf.mul(q, tf.log(tf.maximum(q, 1e-30))), tf.zerosLike(q));
+  const kl = tf.sum(tf.sub(qLogQ, tf.mul(q, tf.logSoftmax(flatLogits, 2))), 2);
+  return tf.mean(kl, 1) as tf.Tensor1D;
+}
+
+export interface CamLossInputs {
+  /** refined, [B,H,W,K] in [0,1] */
+  cams: tf.Tensor4D;
+  /** sigmoid(100 (cams - 0.4)), [B,H,W,K] */
+  sigmoidCams: tf.Tensor4D;
+  /** the raw CAM upsampled with align_corners (KL only), [B,H,W,K] */
+  camUp: tf.Tensor4D | null;
+  /** [B,H,W,1] in [0,1] (zeros for images without gaze) */
+  gaze: tf.Tensor4D;
+  /** [B] 1 where the image has gaze */
+  gazeMask: tf.Tensor1D;
+  /** [B,K] */
+  oneHot: tf.Tensor2D;
+  loss: GazeLoss;
+  /** supervise the true class only (seed) or all classes */
+  classes: 'true' | 'all';
+}
+
+/** Picks the true-class channel of [B,H,W,K] -> [B,H,W,1] via the one-hot labels. */
+export function trueClassMap(maps: tf.Tensor4D, oneHot: tf.Tensor2D): tf.Tensor4D {
+  const [b, , , k] = maps.shape;
+  return tf.sum(tf.mul(maps, tf.reshape(oneHot, [b, 1, 1, k])), 3, true) as tf.Tensor4D;
+}
+
+/** The CAM-to-gaze loss of the guided-attention method, averaged over images with gaze. */
+export function camGazeLoss(x: CamLossInputs): tf.Scalar {
+  const select = (maps: tf.Tensor4D) => (x.classes === 'true' ? trueClassMap(maps, x.oneHot) : maps);
+  const k = x.classes === 'true' ? 1 : x.cams.shape[3];
+  const target = k === 1 ? x.gaze : (tf.tile(x.gaze, [1, 1, 1, k]) as tf.Tensor4D);
+  let perImage: tf.Tensor1D;
+  if (x.loss === 'kl') {
+    if (!x.camUp) throw new Error('camGazeLoss: the KL loss needs the upsampled raw CAM (camUp).');
+    perImage = klToGaze(select(x.camUp), target);
+  } else {
+    perImage = pixelDistance(select(x.sigmoidCams), target, x.loss);
+  }
+  return maskedMean(perImage, x.gazeMask);
+}
+
+/** Karargyris' multi-task loss on the gaze head's prediction (logits upsampled to [B,H,W,1]). */
+export function gazeHeadLoss(gazeLogitsUp: tf.Tensor4D, gaze: tf.Tensor4D, mask: tf.Tensor1D, loss: MultitaskLoss): tf.Scalar {
+  const perImage = loss === 'kl' ? klToGaze(gazeLogitsUp, gaze) : pixelDistance(tf.sigmoid(gazeLogitsUp) as tf.Tensor4D, gaze, 'mse');
+  return maskedMean(perImage, mask);
+}
