@@ -13,7 +13,7 @@ import { detectFormat, scanEgdCxr, scanMicEye, scanReflacx } from './formats/det
 import type { Dataset, DatasetEntry, DatasetReport, Sample, ScanOptions } from './types.ts';
 
 export * from './types.ts';
-export { decodeImage, probeImage, configureCodecs, ImageDecodeError, IMAGE_LIMITS } from './decode/index.ts';
+export { decodeImage, probeImage, configureCodecs, loadedCodecBuilds, ImageDecodeError, IMAGE_LIMITS } from './decode/index.ts';
 export type { GrayImage, ImageHeader } from './decode/index.ts';
 export { renderFixations } from './gaze.ts';
 export { resizeGray, minMaxNormalise } from './resize.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeImage, ImageDecodeError, probeImage } from '../../src/data/index.ts';
+import { decodeImage, ImageDecodeError, loadedCodecBuilds, probeImage } from '../../src/data/index.ts';
 import { TRANSFER_SYNTAX } from '../../src/data/decode/dicom.ts';
 import { dicomSpecs, expectedGray, makeDicom, testPattern, DICOM_H, DICOM_W } from '../../scripts/make-data-fixtures.ts';
 
@@ -21,6 +21,10 @@ describe('DICOM transfer syntaxes decode to the expected pixels', () => {
       expect(worst).toBeLessThanOrEqual(tolerance);
     });
   }
+
+  it('runs the WebAssembly codec builds in Node (not the 10x slower asm.js fallback)', () => {
+    expect(loadedCodecBuilds()).toEqual({ openjpeg: 'wasm', charls: 'wasm', 'libjpeg-turbo': 'wasm' });
+  });
 
   it('MONOCHROME1 is inverted relative to MONOCHROME2', async () => {
     const base = { transferSyntax: TRANSFER_SYNTAX.explicitLittle, width: 8, height: 8, bitsAllocated: 16 as const, bitsStored: 12, pixels: testPattern(8, 8, 4095) };

@@ -10,7 +10,7 @@ import { decodePng, isPng, pngTailComplete, readPngHeader } from './png.ts';
 import { checkDimensions, ImageDecodeError, type GrayImage, type ImageHeader } from './types.ts';
 
 export { ImageDecodeError, IMAGE_LIMITS, type GrayImage, type ImageHeader } from './types.ts';
-export { configureCodecs } from './codecs.ts';
+export { configureCodecs, loadedCodecBuilds } from './codecs.ts';
 
 const HEAD_BYTES = 64 * 1024;
 const TAIL_BYTES = 64;
