@@ -430,9 +430,10 @@ export function miceyeFixture(): { files: Files; planted: PlantedProblem[] } {
     files: {
       'config.json': JSON.stringify({ 'image folder': 'C:\\data', 'image height': 400 }),
       'logs/reader2021-9-23-14-5.csv': log + '\n',
-      // Shown at 400 px high; the files are 200 px high, so gaze scales by one half.
-      'cxr/m1.png': png8(200, 200),
-      'cxr/m2.png': png8(100, 200),
+      // Shown at 400 px high; the files are 200 px high, so gaze scales by one half. An images/
+      // folder, as MicEye users keep, must not make this look like the native layout.
+      'images/m1.png': png8(200, 200),
+      'images/m2.png': png8(100, 200),
     },
     planted: [
       { file: 'reader2021-9-23-14-5.csv', reason: 'line 3: gaze without image' },

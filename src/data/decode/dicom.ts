@@ -169,7 +169,14 @@ export async function decodeDicom(bytes: Uint8Array): Promise<GrayImage> {
       signed = signed || decoded.isSigned;
     }
   }
-  return toGray(samples, a, bitsAllocated, signed);
+  // Uncompressed and RLE YBR data still holds Y, Cb, Cr: Y alone is the grey image. JPEG codecs
+  // have already converted YBR to RGB, where the channel mean is the grey.
+  const lumaOnly = a.photometric.startsWith('YBR') && (syntax === TRANSFER_SYNTAX.rle || !isCompressed(syntax));
+  return toGray(samples, a, bitsAllocated, signed, lumaOnly);
+}
+
+function isCompressed(syntax: string): boolean {
+  return syntax !== TRANSFER_SYNTAX.implicitLittle && syntax !== TRANSFER_SYNTAX.explicitLittle && syntax !== TRANSFER_SYNTAX.explicitBig;
 }
 
 function firstEncapsulatedFrame(ds: DataSet, pixel: Element): Uint8Array {
@@ -210,7 +217,7 @@ function interleavePlanes(planar: Uint8Array, pixels: number, spp: number, bytes
   return out;
 }
 
-function toGray(samples: Uint8Array, a: ReturnType<typeof attrs>, bitsAllocated: number, signed: boolean): GrayImage {
+function toGray(samples: Uint8Array, a: ReturnType<typeof attrs>, bitsAllocated: number, signed: boolean, lumaOnly: boolean): GrayImage {
   const width = a.columns;
   const height = a.rows;
   const n = width * height;
@@ -225,7 +232,8 @@ function toGray(samples: Uint8Array, a: ReturnType<typeof attrs>, bitsAllocated:
   let max = -Infinity;
   for (let p = 0; p < n; p++) {
     let acc = 0;
-    for (let s = 0; s < Math.min(spp, 3); s++) {
+    const used = lumaOnly ? 1 : Math.min(spp, 3);
+    for (let s = 0; s < used; s++) {
       const at = (p * spp + s) * bytesPerSample;
       let v = bytesPerSample === 2 ? view.getUint16(at, true) : samples[at];
       // Bits above Bits Stored may hold overlays or garbage (PS3.5 8.1.1); the sign lives in the top stored bit.
@@ -233,7 +241,7 @@ function toGray(samples: Uint8Array, a: ReturnType<typeof attrs>, bitsAllocated:
       if (signed && v & signBit) v -= mask + 1;
       acc += v;
     }
-    const value = (spp > 1 ? acc / Math.min(spp, 3) : acc) * a.slope + a.intercept;
+    const value = (acc / used) * a.slope + a.intercept;
     modality[p] = value;
     if (value < min) min = value;
     if (value > max) max = value;

@@ -11,12 +11,14 @@ const MICEYE_LINE = /^[^;\n]+;[^;\n]*;\s*[[(]/;
 
 export async function detectFormat(entries: DatasetEntry[], view: DatasetView): Promise<DatasetFormat> {
   const rels = entries.map((e) => view.rel(e.path));
-  if (rels.some((r) => r.startsWith('images/'))) return 'native';
   if (rels.some((r) => /(^|\/)metadata_phase_\d+\.csv$/i.test(r))) return 'reflacx';
   const base = (r: string) => r.slice(r.lastIndexOf('/') + 1).toLowerCase();
   if (rels.some((r) => base(r) === 'master_sheet.csv') && rels.some((r) => base(r) === 'fixations.csv')) return 'egd-cxr';
+  // MicEye users often keep their images in an images/ folder too, so its logs are looked for
+  // before settling on the native layout; native gaze CSVs and the two native tables are skipped.
   for (const e of entries) {
-    if (!/\.csv$/i.test(e.path)) continue;
+    const rel = view.rel(e.path);
+    if (!/\.csv$/i.test(rel) || rel.startsWith('gaze/') || rel === 'labels.csv' || rel === 'split.csv') continue;
     const head = decodeText(e.slice ? await e.slice(0, 4096) : (await e.read()).subarray(0, 4096));
     if (MICEYE_LINE.test(head.trimStart())) return 'miceye';
   }
