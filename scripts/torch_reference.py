@@ -15,6 +15,10 @@
       narrow variant), runs eval-mode forward on inputs' x and writes logits/fmap/gaze to --out.
       Prints one JSON line: {"strict": true, "keys": n}.
 
+  state-dict --arch A [--classes K] [--seed N] [--half] --out F
+      A freshly initialised torchvision state_dict (ImageNet-shaped by default: 1000 classes), as
+      fine-tuning would start from; --half stores the floats as F16.
+
   keys --arch A [--classes K]
       Prints the state_dict as JSON [[name, shape, dtype], ...] in PyTorch's order.
 """
@@ -110,6 +114,16 @@ def keys(a):
     print(json.dumps(out))
 
 
+def state_dict(a):
+    torch.manual_seed(a.seed)
+    model = g.build_backbone(a.arch, a.classes)
+    sd = model.state_dict()
+    if a.half:
+        sd = {k: (v.half() if v.is_floating_point() else v) for k, v in sd.items()}
+    g.write_state_dict(a.out, sd, {"arch": a.arch})
+    print(json.dumps({"keys": len(sd)}))
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -134,9 +148,15 @@ def main():
     ks = sub.add_parser("keys")
     ks.add_argument("--arch", required=True, choices=sorted(g.ARCHITECTURES))
     ks.add_argument("--classes", type=int, default=1000)
+    sd = sub.add_parser("state-dict")
+    sd.add_argument("--arch", required=True, choices=sorted(g.ARCHITECTURES))
+    sd.add_argument("--classes", type=int, default=1000)
+    sd.add_argument("--seed", type=int, default=0)
+    sd.add_argument("--half", action="store_true")
+    sd.add_argument("--out", required=True)
     a = p.parse_args()
     torch.set_num_threads(1)
-    {"make-parity": make_parity, "check-export": check_export, "keys": keys}[a.cmd](a)
+    {"make-parity": make_parity, "check-export": check_export, "keys": keys, "state-dict": state_dict}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -44,3 +44,5 @@ export type {
   StateDict,
   StateDictMismatch,
 } from './torchvision.ts';
+export { TFJS_WEIGHTS_FILE, buildLayersModel, exportTfjs, loadTfjsExport, resnetFromTfjsExport } from './tfjs_export.ts';
+export type { TfjsExport, TfjsExportMetadata } from './tfjs_export.ts';
