@@ -99,3 +99,4 @@ export async function loadSample(
 
 export { preprocessDataset, PreprocessedCache, type Batch, type PreprocessOptions } from './cache.ts';
 export { generateDemoDataset, demoEntries, DEMO_CLASSES, type DemoOptions, type DemoFile } from './demo.ts';
+export { entriesFromBlobs } from './blob-entries.ts';
