@@ -190,7 +190,7 @@ describe('demo dataset', () => {
 describe('Blob entries (studio drop / directory input)', () => {
   it('scan the same as in-memory entries, with ranged reads', async () => {
     const files = generateDemoDataset({ count: 12, size: 32, seed: 9 });
-    const entries = entriesFromBlobs(files.map((f) => ({ path: `dropped-folder/${f.path}`, blob: new Blob([f.bytes]) })));
+    const entries = entriesFromBlobs(files.map((f) => ({ path: `dropped-folder/${f.path}`, blob: new Blob([f.bytes as Uint8Array<ArrayBuffer>]) })));
     expect(Array.from(await entries[0].slice!(1, 4))).toEqual(Array.from(files[0].bytes.subarray(1, 4)));
     const ds = await scanDataset(entries);
     expect(ds.problems).toEqual([]);
