@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   inspect: () => import('./commands/inspect.ts'),
   demo: () => import('./commands/demo.ts'),
   bench: () => import('./commands/bench.ts'),
+  train: () => import('./commands/train.ts'),
 };
 
 const HELP = `gazecam: train gaze-supervised chest X-ray classifiers on WebGPU (Node, through Dawn)
