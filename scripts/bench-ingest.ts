@@ -3,21 +3,18 @@
  *
  *   npx tsx scripts/bench-ingest.ts [--count 10000] [--distinct 16] [--size 2048] [--train-size 224] [--dir DIR]
  *
- * Writes `--distinct` different 16-bit PNG radiographs (12-bit content with quantum noise, like a
- * detector's output) and hard-links them up to `--count` files, so 10,000 files cost the disk
- * only the distinct ones (each read still decodes a whole PNG; repeated files come from the page
- * cache, so this measures decoding, not the disk). Then it runs the real pipeline: walk the folder,
+ * Writes the large-X-ray set of bench-ingest-data.ts (`--distinct` different 16-bit PNGs
+ * hard-linked up to `--count` files), then runs the real pipeline in Node: walk the folder,
  * scan (header/trailer probes only), decode + resize every image into the compact cache, and
  * stream one epoch of batches. Prints one JSON line with the figures; peak RSS is the kernel's
  * VmHWM for this process.
  */
-import { link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encode as encodePng } from 'fast-png';
 import { preprocessDataset, scanDataset } from '../src/data/index.ts';
 import { entriesFromDirectory } from '../src/node/fs-dataset.ts';
-import { gaussian, mulberry32 } from '../src/data/rng.ts';
+import { writeLargeDataset } from './bench-ingest-data.ts';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,35 +37,9 @@ async function peakRssMb(): Promise<number> {
   return process.memoryUsage().rss / 2 ** 20;
 }
 
-function radiograph(seed: number): Uint16Array {
-  const rand = mulberry32(seed);
-  const out = new Uint16Array(size * size);
-  const c = size / 2;
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const body = Math.hypot((x - c) / (0.45 * size), (y - c) / (0.55 * size)) < 1 ? 1 : 0;
-      const lung = Math.min(Math.hypot((x - 0.33 * size) / (0.14 * size), (y - 0.45 * size) / (0.27 * size)), Math.hypot((x - 0.67 * size) / (0.14 * size), (y - 0.45 * size) / (0.27 * size))) < 1 ? 1 : 0;
-      const signal = 300 + 2400 * body - 1300 * lung + 200 * Math.sin(y / (size / 28));
-      out[y * size + x] = Math.max(0, Math.min(4095, Math.round(signal + 40 * gaussian(rand)))) << 4;
-    }
-  }
-  return out;
-}
-
 const root = dirArg > 0 ? process.argv[dirArg + 1] : await mkdtemp(join(tmpdir(), 'gazecam-bench-'));
 const t0 = performance.now();
-const sources: string[] = [];
-for (let k = 0; k < distinct; k++) {
-  const label = k % 2 ? 'opacity' : 'normal';
-  const path = join(root, 'images', label, `src-${k}.png`);
-  await mkdir(join(root, 'images', label), { recursive: true });
-  await writeFile(path, encodePng({ width: size, height: size, data: radiograph(k), depth: 16, channels: 1 }));
-  sources.push(path);
-}
-for (let i = distinct; i < count; i++) {
-  const label = i % 2 ? 'opacity' : 'normal';
-  await link(sources[i % distinct], join(root, 'images', label, `img-${String(i).padStart(5, '0')}.png`)).catch(() => {});
-}
+await writeLargeDataset(root, count, distinct, size);
 const generateS = (performance.now() - t0) / 1000;
 
 const t1 = performance.now();
