@@ -175,15 +175,40 @@ describe('demo dataset', () => {
     const entries = demoEntries(files);
     const ds = await scanDataset(entries);
     const cache = await preprocessDataset(ds, new Map(entries.map((e) => [e.path, e])), 32);
-    expect(cache.byteLength).toBe(30 * 32 * 32 * 3 + 30);
+    expect(cache.byteLength).toBe(30 * 32 * 32 * 2 + 30 * 4);
     const batches = [...cache.batches('train', 8, { shuffle: true, seed: 4 })];
     expect(batches.map((b) => b.labels.length)).toEqual([8, 8, 8]);
     const again = [...cache.batches('train', 8, { shuffle: true, seed: 4 })];
     expect(Array.from(again[0].indices)).toEqual(Array.from(batches[0].indices));
     const first = batches[0];
     const direct = await loadSample(ds, cache.samples[first.indices[0]], new Map(entries.map((e) => [e.path, e])), 32);
-    for (let i = 0; i < 32 * 32; i++) expect(first.images[i]).toBeCloseTo(direct.image[i], 4);
+    // 8-bit cache: within half a grey level of the float pipeline.
+    for (let i = 0; i < 32 * 32; i++) expect(Math.abs(first.images[i] - direct.image[i])).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
+    const precise = await preprocessDataset(ds, new Map(entries.map((e) => [e.path, e])), 32, { imageBits: 16 });
+    const firstPrecise = precise.batch([first.indices[0]]);
+    for (let i = 0; i < 32 * 32; i++) expect(firstPrecise.images[i]).toBeCloseTo(direct.image[i], 4);
     expect(first.hasGaze.every((v) => v === 1)).toBe(true);
+  });
+});
+
+describe('preprocessing failures', () => {
+  it('a file that passes the header scan but fails to decode is left out with a problem naming it', async () => {
+    const files = generateDemoDataset({ count: 9, size: 32, seed: 3 });
+    const victim = files.find((f) => f.path.endsWith('.png') && f.path.startsWith('images/'))!;
+    const bytes = victim.bytes.slice();
+    for (let i = 60; i < bytes.length - 20; i++) bytes[i] ^= 0x5a; // corrupt the compressed data, keep IHDR and IEND
+    victim.bytes = bytes;
+    const entries = demoEntries(files);
+    const ds = await scanDataset(entries);
+    expect(ds.samples).toHaveLength(9);
+    const cache = await preprocessDataset(ds, new Map(entries.map((e) => [e.path, e])), 16);
+    expect(cache.samples).toHaveLength(8);
+    expect(cache.problems).toHaveLength(1);
+    expect(cache.problems[0].file).toBe(victim.path);
+    expect(cache.samples.some((s) => s.imagePath === victim.path)).toBe(false);
+    const all = [...cache.batches('train', 100), ...cache.batches('val', 100), ...cache.batches('test', 100)];
+    expect(all.reduce((n, b) => n + b.labels.length, 0)).toBe(8);
+    expect(all.every((b) => b.hasGaze.every((v) => v === 1))).toBe(true);
   });
 });
 
