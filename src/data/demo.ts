@@ -30,6 +30,8 @@ export interface DemoOptions {
   shortcut?: boolean;
   /** gaze as fixation CSVs (default) or as heatmap PNGs */
   gaze?: 'fixations' | 'heatmap';
+  /** scales the findings' contrast (default 1): the training work tunes how subtle they are */
+  findingContrast?: number;
 }
 
 export interface DemoFile {
@@ -56,6 +58,9 @@ export function generateDemoDataset(options: DemoOptions = {}): DemoFile[] {
   const seed = options.seed ?? 0;
   if (!(Number.isInteger(count) && count >= 3)) throw new Error(`demo count must be an integer >= 3, got ${count}`);
   if (!(Number.isInteger(size) && size >= 32 && size <= 1024)) throw new Error(`demo size must be an integer in 32..1024, got ${size}`);
+  if (options.findingContrast !== undefined && !(options.findingContrast >= 0 && Number.isFinite(options.findingContrast))) {
+    throw new Error(`demo finding contrast must be a number >= 0, got ${options.findingContrast}`);
+  }
   const rand = mulberry32(seed);
   const files: DemoFile[] = [];
   const labels: DemoClass[] = Array.from({ length: count }, (_, i) => DEMO_CLASSES[i % DEMO_CLASSES.length]);
@@ -70,7 +75,7 @@ export function generateDemoDataset(options: DemoOptions = {}): DemoFile[] {
     let finding: Finding | undefined;
     if (label !== 'normal') {
       finding = placeFinding(anatomy, size, label, rand);
-      addFinding(pixels, size, finding, label);
+      addFinding(pixels, size, finding, label, options.findingContrast ?? 1);
     }
     let markerClass = '';
     let conflict = 0;
@@ -96,7 +101,7 @@ export function generateDemoDataset(options: DemoOptions = {}): DemoFile[] {
     splitRows.push(`${imagePath},${splits[i]},${markerClass},${options.shortcut ? conflict : ''}`);
   }
   files.push({ path: 'split.csv', bytes: new TextEncoder().encode(splitRows.join('\n') + '\n') });
-  const info = { generator: 'gazecam demo', classes: DEMO_CLASSES, count, size, seed, shortcut: Boolean(options.shortcut), gaze: options.gaze ?? 'fixations' };
+  const info = { generator: 'gazecam demo', classes: DEMO_CLASSES, count, size, seed, shortcut: Boolean(options.shortcut), gaze: options.gaze ?? 'fixations', findingContrast: options.findingContrast ?? 1 };
   files.push({ path: 'demo.json', bytes: new TextEncoder().encode(JSON.stringify(info, null, 2) + '\n') });
   return files;
 }
@@ -214,9 +219,9 @@ function placeFinding(a: Anatomy, size: number, label: DemoClass, rand: () => nu
   return { x: a.lungs[0].x, y: a.lungs[0].y, radius };
 }
 
-function addFinding(pixels: Float32Array, size: number, f: Finding, label: DemoClass): void {
+function addFinding(pixels: Float32Array, size: number, f: Finding, label: DemoClass, contrast: number): void {
   // Amplitudes are small next to the rib contrast (0.08) and the noise (0.035): learnable, not obvious.
-  const amplitude = label === 'nodule' ? 0.13 : 0.09;
+  const amplitude = (label === 'nodule' ? 0.13 : 0.09) * contrast;
   const x0 = Math.max(0, Math.floor(f.x - 3 * f.radius));
   const x1 = Math.min(size - 1, Math.ceil(f.x + 3 * f.radius));
   const y0 = Math.max(0, Math.floor(f.y - 3 * f.radius));

@@ -59,6 +59,16 @@ describe('DICOM transfer syntaxes decode to the expected pixels', () => {
     expect(err.message).toMatch(/refused before decoding/);
   });
 
+  it('reads a bare dataset without preamble and file meta as implicit little endian', async () => {
+    const spec = { transferSyntax: TRANSFER_SYNTAX.implicitLittle, width: 6, height: 5, bitsAllocated: 16 as const, bitsStored: 12, pixels: testPattern(6, 5, 4095) };
+    const part10 = await makeDicom(spec);
+    const metaLength = new DataView(part10.buffer, part10.byteOffset).getUint32(140, true);
+    const bare = part10.subarray(144 + metaLength);
+    const image = await decodeImage(bare, 'bare.dcm');
+    const expected = expectedGray(spec);
+    for (let i = 0; i < expected.length; i++) expect(image.data[i]).toBeCloseTo(expected[i], 5);
+  });
+
   it('an unsupported transfer syntax says what to do', async () => {
     const bytes = await makeDicom({ transferSyntax: TRANSFER_SYNTAX.explicitLittle, width: 4, height: 4, bitsAllocated: 16, bitsStored: 12, pixels: testPattern(4, 4, 4095) });
     const text = new TextDecoder('latin1').decode(bytes);

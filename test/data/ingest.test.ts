@@ -161,6 +161,22 @@ describe('safety', () => {
   });
 });
 
+describe('gazecam demo', () => {
+  it('writes a dataset that inspect reports cleanly, and refuses a non-empty folder', async () => {
+    const out = join(root, 'demo-out');
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      expect(await main(['demo', out, '--count', '30', '--size', '48', '--shortcut'])).toBe(0);
+      expect(await main(['demo', out])).toBe(1);
+    } finally {
+      errors.mockRestore();
+    }
+    const ds = await scanDataset(await entriesFromDirectory(out));
+    expect(datasetReport(ds)).toMatchObject({ format: 'native', images: 30, withGaze: 30, classes: { normal: 10, opacity: 10, nodule: 10 }, problems: [] });
+    expect(ds.samples.every((s) => s.meta?.conflict === '0' || s.meta?.conflict === '1')).toBe(true);
+  });
+});
+
 describe('gazecam inspect --json', () => {
   it('prints exactly one JSON object with the report', async () => {
     const chunks: string[] = [];

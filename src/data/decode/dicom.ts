@@ -68,8 +68,14 @@ function attrs(ds: DataSet) {
 }
 
 function parse(bytes: Uint8Array, untilPixelData: boolean): DataSet {
+  // A bare dataset (no 128-byte preamble and "DICM") is read as implicit little endian, the
+  // default transfer syntax of PS3.5 section 10.1.
+  const options = {
+    ...(untilPixelData ? { untilTag: 'x7fe00010' } : {}),
+    ...(isDicom(bytes) ? {} : { TransferSyntaxUID: TRANSFER_SYNTAX.implicitLittle }),
+  };
   try {
-    return dicomParser.parseDicom(bytes, untilPixelData ? { untilTag: 'x7fe00010' } : undefined);
+    return dicomParser.parseDicom(bytes, options);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new ImageDecodeError(`DICOM structure unreadable (${msg}); the file is truncated or not a DICOM Part 10 file`);

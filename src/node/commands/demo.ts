@@ -14,7 +14,8 @@ nodule) in the native layout: images/<label>/<id>.png, gaze/<label>/<id>.csv, sp
   --seed N      generator seed (default 0); the same seed gives the same files
   --shortcut    harder mode: a corner marker tracks the label in train but not in val/test
                 (split.csv columns marker, conflict)
-  --heatmaps    write gaze as heatmap PNGs instead of fixation CSVs`;
+  --heatmaps    write gaze as heatmap PNGs instead of fixation CSVs
+  --contrast X  scale the findings' contrast (default 1; lower is subtler)`;
 
 export async function run(argv: string[]): Promise<number> {
   const { positional, flags } = parseArgs(argv, {
@@ -23,6 +24,7 @@ export async function run(argv: string[]): Promise<number> {
     seed: { type: 'int' },
     shortcut: { type: 'boolean' },
     heatmaps: { type: 'boolean' },
+    contrast: { type: 'number' },
   });
   if (positional.length !== 1) throw new UsageError('expected exactly one output folder');
   const dir = positional[0];
@@ -40,6 +42,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: flags.seed as number | undefined,
       shortcut: Boolean(flags.shortcut),
       gaze: flags.heatmaps ? 'heatmap' : 'fixations',
+      findingContrast: flags.contrast as number | undefined,
     });
   } catch (err) {
     throw new UsageError((err as Error).message);

@@ -16,7 +16,13 @@ Nothing in the folder is modified.
 export async function run(argv: string[]): Promise<number> {
   const { positional, flags } = parseArgs(argv, { json: { type: 'boolean' }, seed: { type: 'int' }, sigma: { type: 'number' } });
   if (positional.length !== 1) throw new UsageError('expected exactly one dataset folder');
-  const entries = await entriesFromDirectory(positional[0]);
+  let entries;
+  try {
+    entries = await entriesFromDirectory(positional[0]);
+  } catch (err) {
+    console.error(`gazecam inspect: cannot read ${positional[0]} (${(err as Error).message}); pass an existing dataset folder`);
+    return 1;
+  }
   const ds = await scanDataset(entries, { seed: flags.seed as number | undefined, gazeSigmaPx: flags.sigma as number | undefined });
   const report = datasetReport(ds);
   if (flags.json) {
