@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   demo: () => import('./commands/demo.ts'),
   bench: () => import('./commands/bench.ts'),
   train: () => import('./commands/train.ts'),
+  predict: () => import('./commands/predict.ts'),
 };
 
 const HELP = `gazecam: train gaze-supervised chest X-ray classifiers on WebGPU (Node, through Dawn)

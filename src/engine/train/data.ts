@@ -19,6 +19,7 @@ export interface SplitData {
   gaze: Uint8Array;
   hasGaze: Uint8Array;
   labels: Int32Array;
+  /** class index, -1 when unknown to the model (prediction on another dataset) */
   /** 1 where the sample's metadata marks a shortcut that contradicts the label (demo hard mode) */
   conflict: Uint8Array;
 }
@@ -35,7 +36,11 @@ export interface TrainData {
 
 const LOAD_CONCURRENCY = 4;
 
-async function loadSplit(
+/**
+ * Loads `samples` at `size`. Labels come from `labelIndex` (the dataset's class order) unless
+ * `classNames` is given (a trained run's), then by name, -1 where the run does not know the label.
+ */
+export async function loadSamples(
   ds: Dataset,
   samples: Sample[],
   split: Split,
@@ -44,6 +49,7 @@ async function loadSplit(
   gazeSigmaPx: number,
   problems: Problem[],
   onProgress?: (done: number) => void,
+  classNames?: string[],
 ): Promise<SplitData> {
   const pixels = size * size;
   const loaded: Array<{ sample: Sample; image: Float32Array; gaze: Float32Array | null } | null> = new Array(samples.length).fill(null);
@@ -82,7 +88,7 @@ async function loadSplit(
       data.hasGaze[i] = 1;
       for (let p = 0; p < pixels; p++) data.gaze[i * pixels + p] = Math.round(Math.min(1, Math.max(0, x.gaze[p])) * 255);
     }
-    data.labels[i] = x.sample.labelIndex;
+    data.labels[i] = classNames ? classNames.indexOf(x.sample.label) : x.sample.labelIndex;
     data.conflict[i] = x.sample.meta?.conflict === '1' ? 1 : 0;
   });
   return data;
@@ -103,7 +109,7 @@ export async function prepareTrainData(
   for (const split of ['train', 'val', 'test'] as const) {
     const samples = bySplit(split);
     const offset = base;
-    out[split] = await loadSplit(ds, samples, split, entries, size, options.gazeSigmaPx ?? 0, problems, (d) =>
+    out[split] = await loadSamples(ds, samples, split, entries, size, options.gazeSigmaPx ?? 0, problems, (d) =>
       options.onProgress?.(offset + d, total),
     );
     base += samples.length;

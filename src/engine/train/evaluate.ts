@@ -70,7 +70,7 @@ export async function evaluateSplit(
     );
     const trueCam = new Float32Array(pixels);
     ids.forEach((src, i) => {
-      if (!data.hasGaze[src]) return;
+      if (!data.hasGaze[src] || data.labels[src] < 0) return;
       const label = data.labels[src];
       for (let p = 0; p < pixels; p++) trueCam[p] = cams[(i * pixels + p) * numClasses + label];
       acc.addCamGaze(trueCam, data.gaze.subarray(src * pixels, (src + 1) * pixels));

@@ -1,6 +1,6 @@
 /** Training: config, data preparation, losses, the step and the loop, metrics, checkpoints. */
 export * from './config.ts';
-export { prepareTrainData, makeBatch, disposeBatch, normaliseImages } from './data.ts';
+export { prepareTrainData, loadSamples, makeBatch, disposeBatch, normaliseImages } from './data.ts';
 export type { Batch, SplitData, TrainData } from './data.ts';
 export { crossEntropy, camGazeLoss, gazeHeadLoss, trueClassMap } from './losses.ts';
 export { Optimizer, learningRateAt } from './optimizer.ts';

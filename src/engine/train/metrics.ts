@@ -120,6 +120,11 @@ export class MetricsAccumulator {
 
   summary(): SplitMetrics {
     const k = this.numClasses;
+    // Images whose label the model does not know (-1) have predictions but no metrics.
+    const known = this.labels.map((l, i) => (l >= 0 ? i : -1)).filter((i) => i >= 0);
+    this.probs = known.map((i) => this.probs[i]);
+    this.labels = known.map((i) => this.labels[i]);
+    this.conflict = known.map((i) => this.conflict[i]);
     const n = this.labels.length;
     const confusion = Array.from({ length: k }, () => new Array(k).fill(0));
     let correct = 0;
