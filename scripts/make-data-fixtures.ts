@@ -11,6 +11,7 @@
  * Tests call `writeAllFixtures(dir)` into a temporary folder, so nothing binary is committed.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { deflateRawSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import dcmjs from 'dcmjs';
 import { encode as encodePng } from 'fast-png';
@@ -133,7 +134,15 @@ export async function makeDicom(spec: DicomSpec): Promise<Uint8Array> {
   if (spec.window) Object.assign(dataset, { WindowCenter: String(spec.window.center), WindowWidth: String(spec.window.width) });
   const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
   dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
-  return new Uint8Array(dict.write());
+  const file = new Uint8Array(dict.write());
+  if (spec.transferSyntax !== TRANSFER_SYNTAX.deflated) return file;
+  // dcmjs reads deflated files but writes the dataset plain: deflate everything after the meta group.
+  const metaEnd = 144 + new DataView(file.buffer).getUint32(140, true);
+  const body = deflateRawSync(file.subarray(metaEnd));
+  const out = new Uint8Array(metaEnd + body.length);
+  out.set(file.subarray(0, metaEnd));
+  out.set(body, metaEnd);
+  return out;
 }
 
 async function runEncoder(factory: () => Promise<any>, className: string, spec: DicomSpec, stored: Uint8Array, configure: (e: any) => void): Promise<Uint8Array> {
@@ -152,7 +161,7 @@ async function runEncoder(factory: () => Promise<any>, className: string, spec: 
 
 async function encodeFrame(spec: DicomSpec, stored: Uint8Array): Promise<Uint8Array> {
   const ts = spec.transferSyntax;
-  if (ts === TRANSFER_SYNTAX.explicitLittle || ts === TRANSFER_SYNTAX.implicitLittle) return stored;
+  if (ts === TRANSFER_SYNTAX.explicitLittle || ts === TRANSFER_SYNTAX.implicitLittle || ts === TRANSFER_SYNTAX.deflated) return stored;
   if (ts === TRANSFER_SYNTAX.rle) return encodeRle(stored, spec.width, spec.height, spec.bitsAllocated, 1);
   if (ts === TRANSFER_SYNTAX.jpeg2000Lossless) return runEncoder(openjpeg, 'J2KEncoder', spec, stored, (e) => {
     e.setQuality(true, 0);
@@ -245,6 +254,7 @@ export function dicomSpecs(): Record<string, DicomSpec> {
     'monochrome1': { ...base, transferSyntax: TRANSFER_SYNTAX.explicitLittle, photometric: 'MONOCHROME1', window: { center: 2048, width: 4096 } },
     'signed-rescale': { ...base, transferSyntax: TRANSFER_SYNTAX.explicitLittle, signed: true, pixels: signed, rescale: { slope: 1, intercept: -1000 }, window: { center: -1000, width: 2000 } },
     'rle': { ...base, transferSyntax: TRANSFER_SYNTAX.rle, window: { center: 2048, width: 4096 } },
+    'deflated': { ...base, transferSyntax: TRANSFER_SYNTAX.deflated, window: { center: 1024, width: 2048 } },
     'jpeg-lossless': { ...base, transferSyntax: TRANSFER_SYNTAX.jpegLosslessSV1 },
     'jpeg-ls': { ...base, transferSyntax: TRANSFER_SYNTAX.jpegLsLossless, rescale: { slope: 1, intercept: 0 } },
     'jpeg2000': { ...base, transferSyntax: TRANSFER_SYNTAX.jpeg2000Lossless, photometric: 'MONOCHROME1' },

@@ -40,6 +40,8 @@ describe('DICOM transfer syntaxes decode to the expected pixels', () => {
     await expect(decodeImage(cut, 'cut.dcm')).rejects.toThrow(/truncated/);
     const rle = await makeDicom({ ...dicomSpecs().rle });
     await expect(probeImage(entryOf('cut-rle.dcm', rle.subarray(0, rle.length - 40)))).rejects.toThrow(/truncated/);
+    const deflated = await makeDicom({ ...dicomSpecs().deflated });
+    await expect(probeImage(entryOf('cut-deflated.dcm', deflated.subarray(0, deflated.length - 40)))).rejects.toThrow(/truncated/);
   });
 
   it('absurd dimensions are refused from the header without allocating them', async () => {

@@ -10,6 +10,7 @@ import * as dicomParserNs from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { Decoder as LosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { decodeJpeg2000, decodeJpegBaseline, decodeJpegLs, type DecodedFrame } from './codecs.ts';
+import { inflateZlib } from './inflate.ts';
 import { decodeRle } from './rle.ts';
 import { checkDimensions, ImageDecodeError, type GrayImage, type ImageHeader } from './types.ts';
 
@@ -35,7 +36,7 @@ export const TRANSFER_SYNTAX = {
   rle: '1.2.840.10008.1.2.5',
 } as const;
 
-const SUPPORTED = new Set<string>(Object.values(TRANSFER_SYNTAX).filter((s) => s !== TRANSFER_SYNTAX.deflated && s !== TRANSFER_SYNTAX.jpegExtended));
+const SUPPORTED = new Set<string>(Object.values(TRANSFER_SYNTAX).filter((s) => s !== TRANSFER_SYNTAX.jpegExtended));
 
 export function isDicom(bytes: Uint8Array): boolean {
   return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
@@ -67,12 +68,52 @@ function attrs(ds: DataSet) {
   };
 }
 
+/**
+ * Deflated Explicit VR Little Endian (PS3.5 A.5): everything after the file meta group is one raw
+ * deflate stream. Returns the file with that part inflated (the meta group still names the
+ * deflated syntax; `parse` then hands dicom-parser the already inflated bytes), or the input
+ * unchanged for every other syntax. Needs the whole file.
+ */
+export async function inflateDeflatedDicom(bytes: Uint8Array): Promise<Uint8Array> {
+  if (!isDicom(bytes) || metaTransferSyntax(bytes) !== TRANSFER_SYNTAX.deflated) return bytes;
+  const metaEnd = metaGroupEnd(bytes);
+  let body: Uint8Array;
+  try {
+    body = await inflateZlib(bytes.subarray(metaEnd), 'deflate-raw');
+  } catch (err) {
+    throw new ImageDecodeError(`deflated DICOM data unreadable (${(err as Error).message}); the file is truncated or corrupt`);
+  }
+  const out = new Uint8Array(metaEnd + body.length);
+  out.set(bytes.subarray(0, metaEnd));
+  out.set(body, metaEnd);
+  inflated.add(out);
+  return out;
+}
+
+const inflated = new WeakSet<Uint8Array>();
+
+/** End of the file meta group: (0002,0000) group length right after "DICM" (PS3.10 7.1). */
+function metaGroupEnd(bytes: Uint8Array): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return 144 + view.getUint32(140, true);
+}
+
+export function metaTransferSyntax(bytes: Uint8Array): string | undefined {
+  try {
+    const meta = dicomParser.readPart10Header(bytes);
+    return meta.string('x00020010')?.replace(/\0/g, '').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 function parse(bytes: Uint8Array, untilPixelData: boolean): DataSet {
   // A bare dataset (no 128-byte preamble and "DICM") is read as implicit little endian, the
   // default transfer syntax of PS3.5 section 10.1.
   const options = {
     ...(untilPixelData ? { untilTag: 'x7fe00010' } : {}),
     ...(isDicom(bytes) ? {} : { TransferSyntaxUID: TRANSFER_SYNTAX.implicitLittle }),
+    ...(inflated.has(bytes) ? { inflater: () => bytes } : {}),
   };
   try {
     return dicomParser.parseDicom(bytes, options);
@@ -124,10 +165,11 @@ export function dicomTailComplete(header: DicomHeader, fileSize: number, tail: U
 
 export function unsupportedSyntaxMessage(syntax: string): string | undefined {
   if (SUPPORTED.has(syntax)) return undefined;
-  return `DICOM transfer syntax ${syntax} is not supported (supported: uncompressed, JPEG baseline, JPEG lossless, JPEG-LS, JPEG 2000, RLE); convert it, e.g. 'gdcmconv --raw in.dcm out.dcm'`;
+  return `DICOM transfer syntax ${syntax} is not supported (supported: uncompressed, deflated, JPEG baseline, JPEG lossless, JPEG-LS, JPEG 2000, RLE); convert it, e.g. 'gdcmconv --raw in.dcm out.dcm'`;
 }
 
-export async function decodeDicom(bytes: Uint8Array): Promise<GrayImage> {
+export async function decodeDicom(file: Uint8Array): Promise<GrayImage> {
+  const bytes = await inflateDeflatedDicom(file);
   const head = readDicomHeader(bytes, true)!;
   checkDimensions(head.width, head.height);
   const unsupported = unsupportedSyntaxMessage(head.transferSyntax!);
@@ -143,7 +185,7 @@ export async function decodeDicom(bytes: Uint8Array): Promise<GrayImage> {
   let signed = a.pixelRepresentation === 1;
   const syntax = a.transferSyntax;
 
-  if (syntax === TRANSFER_SYNTAX.implicitLittle || syntax === TRANSFER_SYNTAX.explicitLittle || syntax === TRANSFER_SYNTAX.explicitBig) {
+  if (!isCompressed(syntax)) {
     if (pixel.dataOffset + frameBytes > bytes.length) {
       throw new ImageDecodeError(`DICOM pixel data holds ${bytes.length - pixel.dataOffset} bytes, ${frameBytes} expected; the file is truncated`);
     }
@@ -182,7 +224,7 @@ export async function decodeDicom(bytes: Uint8Array): Promise<GrayImage> {
 }
 
 function isCompressed(syntax: string): boolean {
-  return syntax !== TRANSFER_SYNTAX.implicitLittle && syntax !== TRANSFER_SYNTAX.explicitLittle && syntax !== TRANSFER_SYNTAX.explicitBig;
+  return syntax !== TRANSFER_SYNTAX.implicitLittle && syntax !== TRANSFER_SYNTAX.explicitLittle && syntax !== TRANSFER_SYNTAX.explicitBig && syntax !== TRANSFER_SYNTAX.deflated;
 }
 
 function firstEncapsulatedFrame(ds: DataSet, pixel: Element): Uint8Array {

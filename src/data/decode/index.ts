@@ -4,7 +4,7 @@
  * channel in [0, 1]. Formats are recognised by their bytes, not their extension.
  */
 import type { DatasetEntry } from '../types.ts';
-import { decodeDicom, dicomTailComplete, isDicom, readDicomHeader, unsupportedSyntaxMessage } from './dicom.ts';
+import { decodeDicom, dicomTailComplete, inflateDeflatedDicom, isDicom, metaTransferSyntax, readDicomHeader, TRANSFER_SYNTAX, unsupportedSyntaxMessage } from './dicom.ts';
 import { decodeJpeg, isJpeg, jpegTailComplete, readJpegHeader } from './jpeg.ts';
 import { decodePng, isPng, pngTailComplete, readPngHeader } from './png.ts';
 import { checkDimensions, ImageDecodeError, type GrayImage, type ImageHeader } from './types.ts';
@@ -55,6 +55,13 @@ export async function probeImage(entry: DatasetEntry): Promise<ImageHeader> {
     if (!header) throw new ImageDecodeError('JPEG ends before its frame header; the file is truncated');
     checkDimensions(header.width, header.height);
     if (!jpegTailComplete(tail)) throw new ImageDecodeError('JPEG has no end-of-image marker; the file is truncated, copy or export it again');
+  } else if (isDicom(head) && metaTransferSyntax(head) === TRANSFER_SYNTAX.deflated) {
+    // One deflate stream: no header without inflating, no trailer to check but the stream's own end.
+    const full = await inflateDeflatedDicom(whole ?? (await entry.read()));
+    const dicom = readDicomHeader(full, true)!;
+    header = dicom;
+    checkDimensions(dicom.width, dicom.height);
+    if (!dicomTailComplete(dicom, full.length, full.subarray(Math.max(0, full.length - TAIL_BYTES)))) throw new ImageDecodeError('DICOM pixel data ends early; the file is truncated, copy or export it again');
   } else {
     let dicom = readDicomHeader(head, head.length >= entry.size);
     if (!dicom) {

@@ -6,7 +6,7 @@
  */
 export const hasNativeInflate = typeof DecompressionStream === 'function' && typeof Response === 'function' && typeof Blob === 'function';
 
-export async function inflateZlib(data: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate'));
+export async function inflateZlib(data: Uint8Array, format: 'deflate' | 'deflate-raw' = 'deflate'): Promise<Uint8Array> {
+  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream(format));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
