@@ -70,3 +70,21 @@ test('the dataset grid shows X-rays with gaze, filtered by class', async ({ page
   await gallery.getByRole('button', { name: /Show more/ }).click();
   await expect(grid.getByRole('img')).toHaveCount(48, { timeout: 120_000 });
 });
+
+test('files dropped anywhere on the page are read', async ({ page, pageErrors: _ }) => {
+  await openStudio(page);
+  // A script-built drop carries a flat file list (no folder entries): one stray file, no layout.
+  await page.evaluate(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(['not an image'], 'notes.txt', { type: 'text/plain' }));
+    const target = document.querySelector('main') ?? document.body;
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+    }
+  });
+  const outcome = page
+    .getByRole('region', { name: 'Dataset report' })
+    .or(page.getByRole('alert').filter({ hasText: 'Could not read the folder' }));
+  await expect(outcome).toBeVisible();
+  await expect(outcome).toContainText('No images found');
+});

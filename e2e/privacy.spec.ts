@@ -13,8 +13,10 @@ test('requests nothing beyond its own origin and violates no CSP directive', asy
   });
 
   await openStudio(page);
-  // Exercise the kernels too: the worker's whole start-up path runs before we look.
+  // Exercise what exists: the kernels, and the demo dataset through ingestion to thumbnails.
   await page.evaluate(() => window.gazecam!.selfTest([]));
+  await page.getByRole('button', { name: 'Load demo dataset' }).click();
+  await expect(page.getByRole('list', { name: 'Dataset images' }).getByRole('img')).toHaveCount(24, { timeout: 120_000 });
 
   const foreign = requested.filter((url) => {
     const { protocol } = new URL(url);

@@ -41,7 +41,9 @@ export async function filesFromDrop(transfer: DataTransfer): Promise<DatasetFile
   const entries = Array.from(transfer.items, (item) => item.webkitGetAsEntry()).filter(
     (e): e is FileSystemEntry => e !== null,
   );
-  const out: DatasetFile[] = [];
+  // Without the entry API (or for files built by script) only the flat file list is there.
+  const flat = entries.length === 0 ? Array.from(transfer.files) : [];
+  const out: DatasetFile[] = flat.map((file) => ({ path: file.name, file }));
   for (const entry of entries) await walk(entry, out);
   return out;
 }

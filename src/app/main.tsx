@@ -5,6 +5,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { installDiagnostics } from './diagnostics.ts';
 import { createStudioStore } from './store/index.ts';
 import { StudioStoreContext } from './use_studio.ts';
@@ -15,14 +16,23 @@ const client = createWorkerClient();
 const store = createStudioStore(client);
 client.attach(store);
 installDiagnostics(client);
+
+// Anything that escapes a handler becomes a visible message too. Not preventDefault(): the console
+// (and the e2e suite's page-error check) must still see it.
+window.addEventListener('unhandledrejection', (event) => {
+  const reason = event.reason instanceof Error ? event.reason.message : String(event.reason);
+  store.getState().notify('error', `Unexpected error: ${reason}`);
+});
 store.getState().startBackend('webgpu');
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 createRoot(root).render(
   <StrictMode>
-    <StudioStoreContext.Provider value={store}>
-      <App />
-    </StudioStoreContext.Provider>
+    <ErrorBoundary>
+      <StudioStoreContext.Provider value={store}>
+        <App />
+      </StudioStoreContext.Provider>
+    </ErrorBoundary>
   </StrictMode>,
 );

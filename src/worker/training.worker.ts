@@ -78,12 +78,19 @@ async function ingest(source: DatasetSource, fileCount: number, load: () => Prom
   post({ type: 'datasetLoaded', source, datasetId, name, report, samples, scanMs: performance.now() - started });
 }
 
-/** Thumbnails for a dataset that has since been replaced are not worth decoding. */
+/**
+ * Thumbnails go out in small batches: the grid fills progressively, and each batch is a short
+ * render on the UI thread rather than one long one. A dataset replaced meanwhile stops the work.
+ */
+const THUMBNAILS_PER_MESSAGE = 6;
+
 async function thumbnails(datasetId: number, indices: number[], size: number): Promise<void> {
-  if (!currentDataset || datasetId !== currentDatasetId) return;
-  const rendered = await renderThumbnails(currentDataset, indices, size);
-  const buffers = rendered.flatMap((t) => ('image' in t ? [t.image.buffer, ...(t.gaze ? [t.gaze.buffer] : [])] : []));
-  scope.postMessage({ type: 'thumbnails', datasetId, thumbnails: rendered }, buffers as ArrayBuffer[]);
+  for (let start = 0; start < indices.length; start += THUMBNAILS_PER_MESSAGE) {
+    if (!currentDataset || datasetId !== currentDatasetId) return;
+    const rendered = await renderThumbnails(currentDataset, indices.slice(start, start + THUMBNAILS_PER_MESSAGE), size);
+    const buffers = rendered.flatMap((t) => ('image' in t ? [t.image.buffer, ...(t.gaze ? [t.gaze.buffer] : [])] : []));
+    scope.postMessage({ type: 'thumbnails', datasetId, thumbnails: rendered }, buffers as ArrayBuffer[]);
+  }
 }
 
 function unavailable(request: ToWorker, feature: Availability, requestId?: number): boolean {

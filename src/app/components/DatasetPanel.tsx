@@ -1,10 +1,13 @@
-import { useEffect, useState, type DragEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { filesFromDrop, filesFromInput } from '../dropped_files.ts';
 import { useStudio } from '../use_studio.ts';
 import { DatasetReportView } from './DatasetReportView.tsx';
 import { DisabledReason, isAvailable } from './DisabledReason.tsx';
 
-/** Data in: a drop region, a folder picker and the demo dataset. */
+/**
+ * Data in: a folder dropped anywhere on the page (the drop region shows where and lights up while
+ * dragging), a folder picker, and the demo dataset.
+ */
 export function DatasetPanel() {
   const ingestion = useStudio((s) => s.engine?.datasetIngestion ?? null);
   const demo = useStudio((s) => s.engine?.demoDataset ?? null);
@@ -13,27 +16,46 @@ export function DatasetPanel() {
   const loadDemo = useStudio((s) => s.loadDemo);
   const notify = useStudio((s) => s.notify);
   const [dragging, setDragging] = useState(false);
-  const canIngest = isAvailable(ingestion);
+  const canIngest = isAvailable(ingestion) && !loading;
 
-  // A file dropped outside the drop region must not navigate the tab to file://.
+  // Window-level: a drop anywhere counts, and a file dropped outside must never make the tab
+  // navigate to file:// (which would also leave the page's origin).
   useEffect(() => {
-    const swallow = (e: globalThis.DragEvent) => e.preventDefault();
-    window.addEventListener('dragover', swallow);
-    window.addEventListener('drop', swallow);
-    return () => {
-      window.removeEventListener('dragover', swallow);
-      window.removeEventListener('drop', swallow);
+    let depth = 0;
+    const onEnter = (e: DragEvent) => {
+      e.preventDefault();
+      depth++;
+      setDragging(true);
     };
-  }, []);
-
-  const onDrop = (e: DragEvent<HTMLElement>) => {
-    e.preventDefault();
-    setDragging(false);
-    if (!canIngest) return;
-    filesFromDrop(e.dataTransfer).then(loadFolder, (err: unknown) =>
-      notify('error', `Could not read the dropped folder: ${String(err)}`),
-    );
-  };
+    const onLeave = () => {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) setDragging(false);
+    };
+    const onOver = (e: DragEvent) => e.preventDefault();
+    const onDrop = (e: DragEvent) => {
+      e.preventDefault();
+      depth = 0;
+      setDragging(false);
+      if (!canIngest || !e.dataTransfer) return;
+      filesFromDrop(e.dataTransfer).then(
+        (files) =>
+          files.length > 0
+            ? loadFolder(files)
+            : notify('warning', 'Nothing to read in what was dropped: drop the dataset folder itself.'),
+        (err: unknown) => notify('error', `Could not read the dropped folder: ${String(err)}`),
+      );
+    };
+    window.addEventListener('dragenter', onEnter);
+    window.addEventListener('dragleave', onLeave);
+    window.addEventListener('dragover', onOver);
+    window.addEventListener('drop', onDrop);
+    return () => {
+      window.removeEventListener('dragenter', onEnter);
+      window.removeEventListener('dragleave', onLeave);
+      window.removeEventListener('dragover', onOver);
+      window.removeEventListener('drop', onDrop);
+    };
+  }, [canIngest, loadFolder, notify]);
 
   return (
     <section className="panel" aria-labelledby="dataset-heading">
@@ -41,16 +63,10 @@ export function DatasetPanel() {
       <div
         role="region"
         aria-label="Drop dataset folder here"
-        aria-describedby={canIngest ? undefined : 'ingestion-reason'}
-        className={`dropzone${dragging ? ' dragging' : ''}${canIngest ? '' : ' disabled'}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setDragging(canIngest);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={onDrop}
+        aria-describedby={isAvailable(ingestion) ? undefined : 'ingestion-reason'}
+        className={`dropzone${dragging && canIngest ? ' dragging' : ''}${isAvailable(ingestion) ? '' : ' disabled'}`}
       >
-        <p>Drop a dataset folder here</p>
+        <p>{dragging && canIngest ? 'Release to load this folder' : 'Drop a dataset folder here'}</p>
         <p className="hint">images/&lt;label&gt;/…, gaze/&lt;label&gt;/… — nothing leaves this computer.</p>
         <label className="file-button">
           Dataset folder
@@ -59,14 +75,23 @@ export function DatasetPanel() {
             // Non-standard but supported by every Chromium: pick a whole folder.
             {...{ webkitdirectory: '', directory: '' }}
             multiple
-            disabled={!canIngest || loading}
-            aria-describedby={canIngest ? undefined : 'ingestion-reason'}
-            onChange={(e) => e.currentTarget.files && loadFolder(filesFromInput(e.currentTarget.files))}
+            disabled={!canIngest}
+            aria-describedby={isAvailable(ingestion) ? undefined : 'ingestion-reason'}
+            onChange={(e) => {
+              const { files } = e.currentTarget;
+              if (files && files.length > 0) loadFolder(filesFromInput(files));
+              e.currentTarget.value = ''; // picking the same folder again re-reads it
+            }}
           />
         </label>
       </div>
       <DisabledReason id="ingestion-reason" availability={ingestion} />
-      <button type="button" disabled={!isAvailable(demo) || loading} aria-describedby={isAvailable(demo) ? undefined : 'demo-reason'} onClick={loadDemo}>
+      <button
+        type="button"
+        disabled={!isAvailable(demo) || loading}
+        aria-describedby={isAvailable(demo) ? undefined : 'demo-reason'}
+        onClick={loadDemo}
+      >
         Load demo dataset
       </button>
       <DisabledReason id="demo-reason" availability={demo} />

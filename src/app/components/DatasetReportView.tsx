@@ -28,6 +28,12 @@ export function DatasetReportView() {
       <h3>
         {name} <span className="hint">({report.format}, read in {(scanMs / 1000).toFixed(1)} s)</span>
       </h3>
+      {report.images === 0 && (
+        <p role="alert" className="field-error">
+          No images found. A dataset folder holds images/&lt;label&gt;/… (PNG, JPEG or DICOM) with gaze/&lt;label&gt;/…
+          beside it, or one of the EGD-CXR, REFLACX or MicEye layouts.
+        </p>
+      )}
       <dl className="report-grid">
         <dt>Images</dt>
         <dd>{report.images}</dd>
