@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -198,5 +198,33 @@ describe('gazecam inspect --json', () => {
     expect(report.format).toBe('egd-cxr');
     expect(report.problems.length).toBe(planted['egd-cxr'].length);
     expect(report.problems[0]).toEqual({ file: expect.any(String), error: expect.any(String) });
+  });
+
+  it('--decode also finds corrupt data inside a file whose header and ending look intact', async () => {
+    const out = join(root, 'demo-corrupt');
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    await main(['demo', out, '--count', '9', '--size', '32']);
+    errors.mockRestore();
+    const victim = join(out, 'images/normal/demo-0001.png');
+    const bytes = await readFile(victim);
+    for (let i = 60; i < bytes.length - 20; i++) bytes[i] ^= 0x5a;
+    await writeFile(victim, bytes);
+    const run = async (args: string[]) => {
+      const chunks: string[] = [];
+      const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        chunks.push(String(chunk));
+        return true;
+      });
+      try {
+        expect(await main(['inspect', out, '--json', ...args])).toBe(0);
+      } finally {
+        spy.mockRestore();
+      }
+      return JSON.parse(chunks.join(''));
+    };
+    expect((await run([])).images).toBe(9);
+    const decoded = await run(['--decode']);
+    expect(decoded.images).toBe(8);
+    expect(decoded.problems).toEqual([{ file: 'images/normal/demo-0001.png', error: expect.stringMatching(/images\/normal\/demo-0001.png: PNG data unreadable/) }]);
   });
 });

@@ -13,7 +13,7 @@ export async function detectFormat(entries: DatasetEntry[], view: DatasetView): 
   const rels = entries.map((e) => view.rel(e.path));
   if (rels.some((r) => /(^|\/)metadata_phase_\d+\.csv$/i.test(r))) return 'reflacx';
   const base = (r: string) => r.slice(r.lastIndexOf('/') + 1).toLowerCase();
-  if (rels.some((r) => base(r) === 'master_sheet.csv') && rels.some((r) => base(r) === 'fixations.csv')) return 'egd-cxr';
+  if (rels.some((r) => base(r) === 'master_sheet.csv')) return 'egd-cxr';
   // MicEye users often keep their images in an images/ folder too, so its logs are looked for
   // before settling on the native layout; native gaze CSVs and the two native tables are skipped.
   for (const e of entries) {
@@ -49,7 +49,7 @@ const EGD_CLASSES = ['Normal', 'CHF', 'pneumonia'];
 export async function scanEgdCxr(entries: DatasetEntry[], view: DatasetView, problems: Problems, options: ScanOptions): Promise<Dataset> {
   const byBase = (name: string) => entries.filter((e) => e.path.toLowerCase().endsWith(name)).sort((a, b) => a.path.length - b.path.length)[0];
   const masterEntry = byBase('master_sheet.csv')!;
-  const fixEntry = byBase('fixations.csv')!;
+  const fixEntry = byBase('fixations.csv');
   const images = indexImagesByStem(entries);
   const master = parseCsv(decodeText(await masterEntry.read()));
   for (const e of master.errors) problems.add(masterEntry.path, e.error);
@@ -87,6 +87,10 @@ export async function scanEgdCxr(entries: DatasetEntry[], view: DatasetView, pro
       label: positive[0].name,
       patient: patientCol >= 0 ? row.fields[patientCol].trim() || undefined : undefined,
     });
+  }
+  if (!fixEntry) {
+    problems.add(masterEntry.path, 'fixations.csv (EGD-CXR gaze) not found beside master_sheet.csv; images are used without gaze. Add fixations.csv to train with gaze');
+    return finalise('egd-cxr', [...candidates.values()], view, problems, options);
   }
   const fix = parseCsv(decodeText(await fixEntry.read()));
   for (const e of fix.errors) problems.add(fixEntry.path, e.error);

@@ -1,20 +1,22 @@
 /** `gazecam inspect <dataset> [--json]`: the dataset report (DESIGN.md section 3). */
-import { datasetReport, scanDataset } from '../../data/index.ts';
+import { datasetReport, preprocessDataset, scanDataset } from '../../data/index.ts';
 import { parseArgs, UsageError } from '../args.ts';
 import { entriesFromDirectory } from '../fs-dataset.ts';
 
-export const usage = `usage: gazecam inspect <dataset> [--json] [--seed N] [--sigma PX]
+export const usage = `usage: gazecam inspect <dataset> [--json] [--decode] [--seed N] [--sigma PX]
 
 Scans a dataset folder (native layout, EGD-CXR, REFLACX or MicEye; detected automatically) and
 reports images per class and split, how many have gaze, and every problem with file and reason.
 Nothing in the folder is modified.
 
   --json       print one JSON object {format, images, classes, withGaze, splits, problems}
+  --decode     also decode every image and gaze map (slower; finds corrupt data inside files
+               whose headers and endings look intact)
   --seed N     seed of the stratified split when the dataset has no split (default 0)
   --sigma PX   gaze Gaussian sigma in original image pixels (default: each format's recipe)`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { positional, flags } = parseArgs(argv, { json: { type: 'boolean' }, seed: { type: 'int' }, sigma: { type: 'number' } });
+  const { positional, flags } = parseArgs(argv, { json: { type: 'boolean' }, decode: { type: 'boolean' }, seed: { type: 'int' }, sigma: { type: 'number' } });
   if (positional.length !== 1) throw new UsageError('expected exactly one dataset folder');
   let entries;
   try {
@@ -24,6 +26,12 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   const ds = await scanDataset(entries, { seed: flags.seed as number | undefined, gazeSigmaPx: flags.sigma as number | undefined });
+  if (flags.decode) {
+    // A tiny target size keeps this about decoding, not resizing or memory.
+    const cache = await preprocessDataset(ds, new Map(entries.map((e) => [e.path, e])), 8, { gazeSigmaPx: flags.sigma as number | undefined });
+    ds.samples = cache.samples;
+    ds.problems.push(...cache.problems);
+  }
   const report = datasetReport(ds);
   if (flags.json) {
     process.stdout.write(JSON.stringify(report) + '\n');
