@@ -39,20 +39,26 @@ export class DatasetView {
   }
 }
 
-/** The shared top folder of every path ("my-dataset/"), or '' when files sit at different roots. */
+/**
+ * The folders every path shares ("my-dataset/", or "download/my-dataset/" when a zip added a
+ * wrapper), or '' when files sit at different roots. Stops at a layout folder: a dataset may
+ * consist of nothing but images/.
+ */
 function commonRoot(paths: string[]): string {
-  if (paths.length === 0) return '';
-  let prefix: string | undefined;
-  for (const p of paths) {
-    const cut = p.indexOf('/');
-    const first = cut < 0 ? '' : p.slice(0, cut + 1);
-    if (prefix === undefined) prefix = first;
-    else if (prefix !== first) return '';
-    if (!first) return '';
+  let prefix = '';
+  for (;;) {
+    let next: string | undefined;
+    for (const p of paths) {
+      const rest = p.slice(prefix.length);
+      const cut = rest.indexOf('/');
+      if (cut < 0) return prefix;
+      const first = rest.slice(0, cut + 1);
+      if (next === undefined) next = first;
+      else if (next !== first) return prefix;
+    }
+    if (next === undefined || next === 'images/' || next === 'gaze/' || next === 'main_data/') return prefix;
+    prefix += next;
   }
-  // Only strip when the layout is not already at the root (a dataset may have only images/).
-  if (prefix === 'images/' || prefix === 'gaze/' || prefix === 'main_data/') return '';
-  return prefix ?? '';
 }
 
 /** Drops junk with a problem each; returns the usable entries. */
