@@ -42,3 +42,30 @@ test('lays out every control by its accessible name, with reasons for what is no
   await batch.fill('4');
   await expect(batch).not.toHaveAttribute('aria-invalid', 'true');
 });
+
+test('is usable from the keyboard: skip link, focusable controls, visible focus', async ({ page, pageErrors: _ }) => {
+  await openStudio(page);
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to training' });
+  await expect(skip).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('main')).toBeFocused();
+
+  // From the top, Tab reaches the demo button, and Enter activates it.
+  await skip.focus();
+  const demo = page.getByRole('button', { name: 'Load demo dataset' });
+  let presses = 0;
+  while (!(await demo.evaluate((el) => el === document.activeElement)) && presses < 30) {
+    await page.keyboard.press('Tab');
+    presses++;
+  }
+  await expect(demo).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('region', { name: 'Dataset report' })).toBeVisible({ timeout: 120_000 });
+
+  const architecture = page.getByLabel('Architecture', { exact: true });
+  await architecture.focus();
+  await expect(architecture).toBeFocused();
+  const outline = await architecture.evaluate((el) => getComputedStyle(el).outlineStyle);
+  expect(outline, 'focused controls show an outline').not.toBe('none');
+});

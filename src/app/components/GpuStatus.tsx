@@ -11,7 +11,7 @@ export function GpuStatus() {
 
   if (!capabilities) {
     return (
-      <p className="gpu-status" role="status">
+      <p className="gpu-status" role="status" aria-label="GPU">
         Detecting GPU…
       </p>
     );
@@ -19,6 +19,12 @@ export function GpuStatus() {
   const label = adapterLabel(capabilities);
   const fallback = fallbackBackend(capabilities);
   const onFallback = backend.state !== 'idle' && backend.backend !== 'webgpu';
+  const webgpuBroken = backend.state === 'failed' && backend.backend === 'webgpu';
+  const fallbackButton = !onFallback && (
+    <button type="button" onClick={() => startBackend(fallback)}>
+      Use slower fallback ({BACKEND_LABEL[fallback]})
+    </button>
+  );
   return (
     <div className="gpu-status" role="status" aria-label="GPU">
       {label ? (
@@ -28,12 +34,8 @@ export function GpuStatus() {
       ) : (
         <div className="gpu-missing">
           <strong>WebGPU is not available.</strong> {!capabilities.webgpu.available && capabilities.webgpu.reason}{' '}
-          Training still works on the slower {BACKEND_LABEL[fallback]} backend, roughly 10-100x slower.
-          {!onFallback && (
-            <button type="button" onClick={() => startBackend(fallback)}>
-              Use slower fallback ({BACKEND_LABEL[fallback]})
-            </button>
-          )}
+          Training still works on the slower {BACKEND_LABEL[fallback]} backend.
+          {fallbackButton}
         </div>
       )}
       <span className={`backend-state backend-${backend.state}`}>
@@ -45,6 +47,7 @@ export function GpuStatus() {
           `${BACKEND_LABEL[backend.backend]} failed: ${backend.message}`}
         {backend.state === 'lost' && `GPU device lost: ${backend.message}. Reload to continue.`}
       </span>
+      {label && webgpuBroken && fallbackButton}
     </div>
   );
 }
