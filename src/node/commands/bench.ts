@@ -7,13 +7,20 @@ import * as tf from '@tensorflow/tfjs';
 import { parseArgs, UsageError } from '../args.ts';
 import { assertNoGPUErrors, initNodeWebGPU, type AdapterInfo } from '../webgpu.ts';
 import { benchCamKernels, DEFAULT_KERNEL_SHAPE, type KernelResult } from '../../bench/kernels.ts';
+import { benchTrainingStep, DEFAULT_TRAINING_CASES, type TrainingCase, type TrainingResult } from '../../bench/training.ts';
+import { isResNetArch } from '../../engine/model/index.ts';
 
-export const usage = `usage: gazecam bench [kernels] [--json] [--backend webgpu|cpu] [--runs N] [--warmup N] [--batch N] [--size N]
+export const usage = `usage: gazecam bench [kernels|training|all] [--json] [--backend webgpu|cpu] [--runs N] [--warmup N]
+                    [--batch N] [--size N] [--arch A]
   kernels   fused WGSL CAM + refine_cams vs composed tfjs ops, forward+backward
-            (default: B=16, 7x7x512 -> 224x224, K=3; medians after warm-up)
-  --json    print one JSON object as the last stdout line`;
+            (default: B=16, 7x7x512 -> 224x224, K=3)
+  training  full Adam steps with CE + CAM-to-gaze loss: images/s, GFLOP/image, achieved GFLOP/s,
+            first step (pipeline compilation) apart (default: resnet10-small at 64 and 128,
+            resnet18 at 224, batch 16; --arch/--size/--batch pick one case)
+  all       both (the default)
+  Medians of --runs after --warmup; --json prints one JSON object as the last stdout line.`;
 
-const SUITES = ['kernels'] as const;
+const SUITES = ['kernels', 'training'] as const;
 
 export async function run(argv: string[]): Promise<number> {
   const { positional, flags } = parseArgs(argv, {
@@ -23,8 +30,9 @@ export async function run(argv: string[]): Promise<number> {
     warmup: { type: 'int' },
     batch: { type: 'int' },
     size: { type: 'int' },
+    arch: { type: 'string' },
   });
-  const suite = positional[0] ?? 'kernels';
+  const suite = positional[0] ?? 'all';
   if (!(SUITES as readonly string[]).includes(suite) && suite !== 'all') {
     throw new UsageError(`unknown suite "${suite}"; suites: ${SUITES.join(', ')}, all`);
   }
@@ -39,13 +47,25 @@ export async function run(argv: string[]): Promise<number> {
   const kernels: KernelResult[] = [];
   if (suite === 'kernels' || suite === 'all') {
     const shape = { ...DEFAULT_KERNEL_SHAPE };
-    if (flags.batch) shape.batch = flags.batch as number;
-    if (flags.size) [shape.outH, shape.outW] = [flags.size as number, flags.size as number];
+    if (suite === 'kernels' && flags.batch) shape.batch = flags.batch as number;
+    if (suite === 'kernels' && flags.size) [shape.outH, shape.outW] = [flags.size as number, flags.size as number];
     kernels.push(await benchCamKernels(shape, timing));
+  }
+  const training: TrainingResult[] = [];
+  if (suite === 'training' || suite === 'all') {
+    let cases: TrainingCase[] = DEFAULT_TRAINING_CASES;
+    if (flags.arch || (suite === 'training' && (flags.size || flags.batch))) {
+      const arch = (flags.arch as string | undefined) ?? 'resnet10-small';
+      if (!isResNetArch(arch)) throw new UsageError(`unknown --arch ${arch}`);
+      cases = [{ arch, size: (flags.size as number) ?? 64, batch: (flags.batch as number) ?? 16 }];
+    }
+    for (const tc of cases) {
+      training.push(await benchTrainingStep(tc, { warmup: (flags.warmup as number) ?? 2, runs: (flags.runs as number) ?? 5 }));
+    }
   }
   if (backend === 'webgpu') assertNoGPUErrors('gazecam bench');
   console.log(`adapter: ${adapter.description} (${adapter.vendor}, ${adapter.architecture}); backend ${tf.getBackend()}`);
-  console.log(`timing: median of ${timing.runs} runs after ${timing.warmup} warm-up`);
+  console.log(`timing: medians after warm-up (kernels ${timing.warmup}+${timing.runs}, training ${(flags.warmup as number) ?? 2}+${(flags.runs as number) ?? 5} steps)`);
   for (const k of kernels) {
     console.log(
       `${k.name} [${k.shape}]: fused ${k.fusedMs.toFixed(1)} ms, composed ${k.composedMs.toFixed(1)} ms ` +
@@ -53,8 +73,15 @@ export async function run(argv: string[]): Promise<number> {
         `-> ${k.speedup.toFixed(2)}x; fused first call ${k.fusedFirstMs.toFixed(0)} ms`,
     );
   }
+  for (const t of training) {
+    console.log(
+      `train ${t.arch} ${t.size}px batch ${t.batch} (CAM stride ${t.camStride}) on ${t.backend}: ${t.imagesPerSec.toFixed(2)} img/s ` +
+        `(${t.stepMs.toFixed(0)} ms/step), ${t.gflopPerImage.toFixed(3)} GFLOP/img, ${t.achievedGflops.toFixed(2)} GFLOP/s; ` +
+        `first step ${t.firstStepMs.toFixed(0)} ms; tensor leak ${t.tensorLeak}`,
+    );
+  }
   if (flags.json) {
-    console.log(JSON.stringify({ adapter, kernels, training: [] }));
+    console.log(JSON.stringify({ adapter, kernels, training }));
   }
   return 0;
 }
