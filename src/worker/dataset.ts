@@ -26,15 +26,13 @@ function fileEntry(path: string, file: File): DatasetEntry {
 }
 
 /**
- * A picked folder arrives as "my-dataset/images/..."; the dataset root is "my-dataset", so one
- * leading folder shared by every path is dropped (and becomes the dataset's name).
+ * The name to show for a picked or dropped folder: the top folder every path shares ("my-dataset"
+ * from "my-dataset/images/..."). Paths stay as they came: src/data finds the dataset root itself.
  */
-export function rootRelative(files: DatasetFile[]): { name: string; files: DatasetFile[] } {
-  const normalised = files.map((f) => ({ ...f, path: f.path.replace(/\\/g, '/').replace(/^\.?\//, '') }));
-  const first = normalised[0]?.path.split('/')[0];
-  const shared = first !== undefined && normalised.every((f) => f.path.startsWith(`${first}/`));
-  if (!shared) return { name: 'dataset', files: normalised };
-  return { name: first, files: normalised.map((f) => ({ ...f, path: f.path.slice(first.length + 1) })) };
+export function folderName(paths: string[]): string {
+  const first = paths[0]?.split('/')[0];
+  const shared = first !== undefined && paths.every((p) => p.startsWith(`${first}/`));
+  return shared && !['images', 'gaze', 'main_data'].includes(first) ? first : 'dataset';
 }
 
 async function scan(name: string, entries: DatasetEntry[]): Promise<LoadedDataset> {
@@ -44,8 +42,8 @@ async function scan(name: string, entries: DatasetEntry[]): Promise<LoadedDatase
 
 export async function loadFolder(files: DatasetFile[]): Promise<LoadedDataset> {
   if (files.length === 0) throw new Error('The folder is empty: pick the dataset folder itself (it holds images/ and gaze/).');
-  const rooted = rootRelative(files);
-  return scan(rooted.name, rooted.files.map((f) => fileEntry(f.path, f.file)));
+  const entries = files.map((f) => fileEntry(f.path.replace(/\\/g, '/').replace(/^\.?\//, ''), f.file));
+  return scan(folderName(entries.map((e) => e.path)), entries);
 }
 
 /** The built-in demo (src/data/demo.ts), generated in memory and scanned like a dropped folder. */

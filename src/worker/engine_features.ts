@@ -8,10 +8,7 @@ import type { EngineFeatures } from './protocol.ts';
 export const ENGINE_FEATURES: EngineFeatures = {
   datasetIngestion: { available: true },
   demoDataset: { available: true },
-  training: {
-    available: false,
-    reason: 'The training loop (src/engine/train) is not in this build yet.',
-  },
+  training: { available: true },
   weightsExport: {
     available: false,
     reason: 'Weight export (safetensors and tfjs) is not in this build yet.',

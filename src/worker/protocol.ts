@@ -8,6 +8,9 @@
  */
 import type { DatasetReport } from '../data/types.ts';
 import type { ResNetArch } from '../engine/model/arch.ts';
+import type { GazeLoss, Method, TrainConfig } from '../engine/train/config.ts';
+import type { EpochRecord, LossValues } from '../engine/train/loop.ts';
+import type { SplitMetrics } from '../engine/train/metrics.ts';
 
 export type { DatasetReport };
 
@@ -64,24 +67,15 @@ export interface EngineFeatures {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Training settings as the UI collects them. The engine's TrainConfig (src/engine/train) is the
-// authority on validation; these are the fields DESIGN.md section 3 names in the UI.
+// Training settings as the UI collects them: the fields of the engine's TrainConfig
+// (src/engine/train/config.ts) that the studio exposes. The worker validates them with
+// resolveConfig, whose errors name the field.
 
 /** The engine's ResNet catalogue (src/engine/model/arch.ts), names as in run.json and the CLI. */
 export type Architecture = ResNetArch;
-export type GazeMethod = 'cam' | 'multitask' | 'both' | 'none';
-
-export interface TrainSettings {
-  arch: Architecture;
-  /** square input side in pixels */
-  size: number;
-  batch: number;
-  epochs: number;
-  lr: number;
-  /** weight of the gaze loss next to the classification loss (lambda) */
-  lambda: number;
-  method: GazeMethod;
-}
+export type GazeMethod = Method;
+export type TrainSettings = Pick<TrainConfig, 'arch' | 'size' | 'batch' | 'epochs' | 'lr' | 'lambda' | 'method' | 'loss'>;
+export type { EpochRecord, GazeLoss, LossValues, SplitMetrics, TrainConfig };
 
 // ---------------------------------------------------------------------------------------------
 // Kernel self-test: runs the engine's camMaps + refineCams (forward, and the gradient with respect
@@ -128,16 +122,39 @@ export interface SelfTestReport {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Training progress, posted at most a few times per second.
+// Training progress: posted every `logEvery` steps (the loop's only GPU->CPU sync points).
 
 export interface TrainingProgress {
+  /** 1-based */
   epoch: number;
   epochs: number;
+  /** global step, 1-based */
   step: number;
   totalSteps: number;
+  lr: number;
+  /** mean losses since the previous progress message */
+  loss: LossValues;
   imagesPerSec: number;
   etaSec: number | null;
 }
+
+/** One validation image of the CAM overlay panel, bytes row-major at `size` px. */
+export interface CamFrameItem {
+  /** index into the validation split */
+  valIndex: number;
+  id: string;
+  label: string;
+  predicted: string;
+  /** softmax, in class order */
+  probs: number[];
+  size: number;
+  image: Uint8Array;
+  gaze: Uint8Array | null;
+  /** refined CAM (min-max normalised) per class, in class order */
+  cams: Uint8Array[];
+}
+
+export type TrainingOutcome = 'done' | 'stopped' | 'failed';
 
 // ---------------------------------------------------------------------------------------------
 // UI -> worker
@@ -211,7 +228,13 @@ export type FromWorker =
     }
   | { type: 'thumbnails'; datasetId: number; thumbnails: Thumbnail[] }
   | { type: 'datasetFailed'; source: DatasetSource; message: string }
+  /** Decoding and resizing the dataset to the training size, before the first step. */
+  | { type: 'trainingPreparing'; done: number; total: number }
+  | { type: 'trainingStarted'; config: TrainConfig; classNames: string[]; stepsPerEpoch: number; totalSteps: number }
   | { type: 'trainingProgress'; progress: TrainingProgress }
+  | { type: 'trainingEpoch'; record: EpochRecord }
+  | { type: 'camFrame'; step: number; classNames: string[]; items: CamFrameItem[] }
+  | { type: 'trainingFinished'; outcome: TrainingOutcome; message: string; test: SplitMetrics | null }
   /** A request arrived for an engine piece this build does not have. */
   | { type: 'unavailable'; request: ToWorker['type']; reason: string; requestId?: number }
   /** Anything that went wrong, with what to do next. `requestId` when it answers a request. */

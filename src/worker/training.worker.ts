@@ -10,6 +10,7 @@ import { ENGINE_FEATURES } from './engine_features.ts';
 import type { Availability, BackendName, DatasetSource, FromWorker, ToWorker } from './protocol.ts';
 import { runSelfTest } from './self_test.ts';
 import { renderThumbnails } from './thumbnails.ts';
+import { TrainingSession } from './training_session.ts';
 
 /** The parts of DedicatedWorkerGlobalScope we use (tsconfig's lib is DOM, not WebWorker). */
 interface WorkerScope {
@@ -52,6 +53,8 @@ async function activeBackend(): Promise<BackendName> {
   if (!backendStarted) throw new Error('The worker has no backend yet: send {type: "init"} first.');
   return backendStarted;
 }
+
+const training = new TrainingSession(post);
 
 /** The dataset training will use; replaced only when a new scan succeeds. */
 let currentDataset: LoadedDataset | undefined;
@@ -114,12 +117,26 @@ async function handle(message: ToWorker): Promise<void> {
       return ingest('demo', 0, loadDemo);
     case 'loadThumbnails':
       return thumbnails(message.datasetId, message.indices, message.size);
-    case 'startTraining':
-    case 'pauseTraining':
-    case 'resumeTraining':
-    case 'stopTraining':
-      unavailable(message, ENGINE_FEATURES.training);
+    case 'startTraining': {
+      if (unavailable(message, ENGINE_FEATURES.training)) return;
+      const refuse = (why: string) => post({ type: 'trainingFinished', outcome: 'failed', message: why, test: null });
+      try {
+        await activeBackend();
+      } catch (err) {
+        return refuse(`No backend to train on: ${errorText(err)}`);
+      }
+      if (!currentDataset) return refuse('Load a dataset first: drop a folder or use "Load demo dataset".');
+      if (training.isRunning) return refuse('A training run is already in progress: stop it first.');
+      // Not awaited: the run lasts minutes and the worker must keep answering pause and stop.
+      void training.run(message.settings, currentDataset);
       return;
+    }
+    case 'pauseTraining':
+      return training.pause();
+    case 'resumeTraining':
+      return training.resume();
+    case 'stopTraining':
+      return training.stop();
     case 'exportWeights':
       unavailable(message, ENGINE_FEATURES.weightsExport, message.requestId);
       return;

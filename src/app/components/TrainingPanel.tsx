@@ -1,6 +1,8 @@
 import { progressPercent } from '../store/training_slice.ts';
 import { useStudio } from '../use_studio.ts';
 import { DisabledReason, isAvailable } from './DisabledReason.tsx';
+import { LossChart } from './LossChart.tsx';
+import { EpochTable } from './EpochTable.tsx';
 
 function formatEta(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '—';
@@ -9,18 +11,34 @@ function formatEta(seconds: number | null): string {
   return m > 0 ? `${m} min ${s} s` : `${s} s`;
 }
 
-/** Start/pause/stop and the progressbar. Charts join here when the training loop reports metrics. */
-export function TrainingPanel() {
+/** Why "Start training" is disabled right now, or null when it can start. */
+function useStartBlocker(): string | null {
   const training = useStudio((s) => s.engine?.training ?? null);
-  const backendReady = useStudio((s) => s.backend.state === 'ready');
+  const backend = useStudio((s) => s.backend);
+  const dataset = useStudio((s) => s.dataset);
   const hasSettingsErrors = useStudio((s) => Object.keys(s.settingsErrors).length > 0);
+  if (!training) return 'Waiting for the training worker…';
+  if (!training.available) return training.reason;
+  if (backend.state !== 'ready') return 'Waiting for the GPU backend to start.';
+  if (dataset.status !== 'ready') return 'Load a dataset first: drop a folder or use "Load demo dataset".';
+  if (Object.keys(dataset.report.classes).length < 2) return 'The dataset needs at least two classes to train.';
+  if (hasSettingsErrors) return 'Fix the highlighted settings to start training.';
+  return null;
+}
+
+/** Start/pause/stop, the progressbar, live losses and per-epoch validation metrics. */
+export function TrainingPanel() {
+  const trainingAvailability = useStudio((s) => s.engine?.training ?? null);
   const status = useStudio((s) => s.trainingStatus);
   const progress = useStudio((s) => s.progress);
+  const preparing = useStudio((s) => s.preparing);
+  const lastOutcome = useStudio((s) => s.lastOutcome);
   const startTraining = useStudio((s) => s.startTraining);
   const pauseTraining = useStudio((s) => s.pauseTraining);
   const resumeTraining = useStudio((s) => s.resumeTraining);
   const stopTraining = useStudio((s) => s.stopTraining);
-  const canTrain = isAvailable(training) && backendReady;
+  const blocker = useStartBlocker();
+  const active = status !== 'idle';
   const percent = progressPercent(progress);
 
   return (
@@ -30,26 +48,39 @@ export function TrainingPanel() {
         <button
           type="button"
           className="primary"
-          disabled={!canTrain || status !== 'idle' || hasSettingsErrors}
-          aria-describedby={canTrain ? undefined : 'training-reason'}
+          disabled={blocker !== null || active}
+          aria-describedby={blocker ? 'training-reason' : undefined}
           onClick={startTraining}
         >
           Start training
         </button>
         <button
           type="button"
-          disabled={!canTrain || status === 'idle'}
+          disabled={status !== 'running' && status !== 'paused'}
           aria-pressed={status === 'paused'}
           onClick={status === 'paused' ? resumeTraining : pauseTraining}
         >
           Pause
         </button>
-        <button type="button" disabled={!canTrain || status === 'idle'} onClick={stopTraining}>
+        <button type="button" disabled={!active || status === 'stopping'} onClick={stopTraining}>
           Stop
         </button>
+        <span className="run-status" role="status" aria-label="Training status">
+          {status === 'preparing' &&
+            (preparing ? `Preparing images ${preparing.done} / ${preparing.total}…` : 'Preparing…')}
+          {status === 'running' && !progress && 'Compiling GPU kernels and taking the first steps…'}
+          {status === 'running' && progress && 'Training'}
+          {status === 'paused' && 'Paused — press Pause again to resume'}
+          {status === 'stopping' && 'Stopping after this step…'}
+          {status === 'idle' && lastOutcome?.message}
+        </span>
       </div>
-      <DisabledReason id="training-reason" availability={training} />
-      {hasSettingsErrors && <p className="reason">Fix the highlighted settings to start training.</p>}
+      {blocker && !active && (
+        <p id="training-reason" className="reason">
+          {blocker}
+        </p>
+      )}
+      {!isAvailable(trainingAvailability) && <DisabledReason id="training-unavailable" availability={trainingAvailability} />}
       <div
         role="progressbar"
         aria-label="Training progress"
@@ -70,7 +101,11 @@ export function TrainingPanel() {
         <dd>{progress ? progress.imagesPerSec.toFixed(1) : '—'}</dd>
         <dt>ETA</dt>
         <dd>{formatEta(progress?.etaSec ?? null)}</dd>
+        <dt>Loss</dt>
+        <dd>{progress ? progress.loss.total.toFixed(4) : '—'}</dd>
       </dl>
+      <LossChart />
+      <EpochTable />
     </section>
   );
 }

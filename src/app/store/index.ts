@@ -40,8 +40,20 @@ export function routeFromWorker(store: StudioStore, message: FromWorker): void {
     case 'deviceLost':
       s.deviceLost(message.message);
       return s.notify('error', `The GPU device was lost (${message.message}). Reload the page to start a new one.`);
+    case 'trainingPreparing':
+      return s.preparingReceived(message.done, message.total);
+    case 'trainingStarted':
+      return s.trainingStarted(message.config);
     case 'trainingProgress':
       return s.progressReceived(message.progress);
+    case 'trainingEpoch':
+      return s.epochReceived(message.record);
+    case 'camFrame':
+      return s.camFrameReceived({ step: message.step, classNames: message.classNames, items: message.items });
+    case 'trainingFinished':
+      s.trainingFinished(message.outcome, message.message, message.test);
+      if (message.outcome === 'failed') s.notify('error', `Training failed: ${message.message}`);
+      return;
     case 'unavailable':
       if (['startTraining', 'pauseTraining', 'resumeTraining', 'stopTraining'].includes(message.request)) {
         s.trainingHalted();

@@ -1,5 +1,5 @@
 import { ARCHITECTURES, RESNET_ARCHS } from '../../engine/model/arch.ts';
-import type { Architecture, Capabilities, GazeMethod, TrainSettings } from '../../worker/protocol.ts';
+import type { Architecture, Capabilities, GazeLoss, GazeMethod, TrainSettings } from '../../worker/protocol.ts';
 import type { SliceCreator } from './types.ts';
 
 export const ARCH_OPTIONS: { value: Architecture; label: string; description: string }[] = RESNET_ARCHS.map((arch) => ({
@@ -8,6 +8,13 @@ export const ARCH_OPTIONS: { value: Architecture; label: string; description: st
   description: ARCHITECTURES[arch].summary,
 }));
 export const INPUT_SIZES = [32, 64, 128, 224] as const;
+export const GAZE_LOSS_OPTIONS: { value: GazeLoss; label: string; description: string }[] = [
+  { value: 'kl', label: 'KL divergence', description: 'Compares CAM and gaze as distributions; recommended (beats shortcuts).' },
+  { value: 'mse', label: 'MSE (seed)', description: "The paper's loss on sigmoid CAMs; ignores CAM mass below 40% of the peak." },
+  { value: 'bce', label: 'Binary cross-entropy', description: 'On sigmoid CAMs, like MSE.' },
+  { value: 'l1', label: 'L1', description: 'On sigmoid CAMs, like MSE.' },
+];
+
 export const METHODS: { value: GazeMethod; label: string }[] = [
   { value: 'cam', label: 'CAM to gaze (guided attention)' },
   { value: 'multitask', label: 'Gaze decoder (multi-task)' },
@@ -24,6 +31,7 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   lr: 1e-3,
   lambda: 1,
   method: 'cam',
+  loss: 'kl',
 };
 
 /**

@@ -86,10 +86,39 @@ describe('studio store', () => {
     const { store, sent, s } = harness();
     s().startTraining();
     expect(sent.at(-1)).toEqual({ type: 'startTraining', settings: s().settings });
-    expect(s().trainingStatus).toBe('running');
+    expect(s().trainingStatus).toBe('preparing');
     routeFromWorker(store, { type: 'unavailable', request: 'startTraining', reason: 'no loop' });
     expect(s().trainingStatus).toBe('idle');
     expect(s().notices.at(-1)).toMatchObject({ level: 'warning', text: 'no loop' });
+  });
+
+  it('follows a run from preparing to finished, keeping loss and epoch history', () => {
+    const { store, s } = harness();
+    s().startTraining();
+    routeFromWorker(store, { type: 'trainingPreparing', done: 8, total: 16 });
+    expect(s().preparing).toEqual({ done: 8, total: 16 });
+    routeFromWorker(store, {
+      type: 'trainingStarted',
+      config: { ...s().settings } as never,
+      classNames: ['a', 'b'],
+      stepsPerEpoch: 4,
+      totalSteps: 8,
+    });
+    expect(s().trainingStatus).toBe('running');
+    const loss = { total: 2, ce: 1.5, cam: 0.5, head: 0 };
+    routeFromWorker(store, {
+      type: 'trainingProgress',
+      progress: { epoch: 1, epochs: 2, step: 2, totalSteps: 8, lr: 1e-3, loss, imagesPerSec: 4, etaSec: 3 },
+    });
+    expect(s().lossHistory).toEqual([{ step: 2, ...loss }]);
+    s().pauseTraining();
+    expect(s().trainingStatus).toBe('paused');
+    s().resumeTraining();
+    s().stopTraining();
+    expect(s().trainingStatus).toBe('stopping');
+    routeFromWorker(store, { type: 'trainingFinished', outcome: 'stopped', message: 'stopped', test: null });
+    expect(s().trainingStatus).toBe('idle');
+    expect(s().lastOutcome?.outcome).toBe('stopped');
   });
 
   it('keeps only the latest notices and lets each be dismissed', () => {
@@ -115,7 +144,8 @@ describe('store helpers', () => {
 
   it('turns progress into a bounded percentage', () => {
     expect(progressPercent(null)).toBe(0);
-    const p = { epoch: 1, epochs: 2, step: 5, totalSteps: 20, imagesPerSec: 3, etaSec: 10 };
+    const loss = { total: 1, ce: 1, cam: 0, head: 0 };
+    const p = { epoch: 1, epochs: 2, step: 5, totalSteps: 20, lr: 1e-3, loss, imagesPerSec: 3, etaSec: 10 };
     expect(progressPercent(p)).toBe(25);
     expect(progressPercent({ ...p, step: 30 })).toBe(100);
   });

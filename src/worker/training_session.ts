@@ -1,0 +1,150 @@
+/**
+ * One training run in the worker: settings -> validated TrainConfig -> preprocessed data -> the
+ * engine's runTraining loop, with its events turned into protocol messages. Pause and stop are
+ * honoured between steps (the loop checks them); stop writes a checkpoint first. The model and the
+ * last checkpoint stay here after the run for export.
+ */
+import type { ResNet } from '../engine/model/index.ts';
+import {
+  createModelFor,
+  prepareTrainData,
+  resolveConfig,
+  runTraining,
+  type TrainConfig,
+  type TrainData,
+  type TrainEvent,
+} from '../engine/train/index.ts';
+import { pickOverlaySamples, renderCamFrame } from './cam_frames.ts';
+import type { LoadedDataset } from './dataset.ts';
+import type { FromWorker, TrainSettings } from './protocol.ts';
+
+/** Validation images in the CAM overlay panel. */
+const OVERLAY_IMAGES = 6;
+/**
+ * Steps between progress messages, which are the loop's GPU->CPU sync points. Small, because the
+ * studio's point is watching the run; on a fast GPU this costs a little throughput.
+ */
+const STUDIO_LOG_EVERY = 2;
+/** Progress messages between CAM overlay refreshes (each is one extra inference batch). */
+const FRAMES_EVERY_PROGRESS = 2;
+
+export class TrainingSession {
+  private stopRequested = false;
+  private paused = false;
+  private resumeWaiters: Array<() => void> = [];
+  private running = false;
+  /** The trained (or partly trained) model of the last run, kept for export. */
+  model: ResNet | null = null;
+  lastCheckpoint: Uint8Array | null = null;
+  config: TrainConfig | null = null;
+  classNames: string[] = [];
+
+  constructor(private readonly post: (message: FromWorker) => void) {}
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const wake of this.resumeWaiters.splice(0)) wake();
+  }
+
+  stop(): void {
+    this.stopRequested = true;
+    this.resume();
+  }
+
+  async run(settings: TrainSettings, loaded: LoadedDataset): Promise<void> {
+    if (this.running) throw new Error('A training run is already in progress: stop it first.');
+    this.running = true;
+    this.stopRequested = false;
+    this.paused = false;
+    try {
+      const config = resolveConfig({ ...settings, logEvery: STUDIO_LOG_EVERY });
+      const classNames = loaded.dataset.classNames;
+      if (classNames.length < 2) {
+        throw new Error(`The dataset has ${classNames.length} class(es); training needs at least 2 (images/<label>/...).`);
+      }
+      const data: TrainData = await prepareTrainData(loaded.dataset, loaded.entries, config.size, {
+        gazeSigmaPx: config.gazeSigmaPx,
+        onProgress: (done, total) => {
+          if (done === total || done % 16 === 0) this.post({ type: 'trainingPreparing', done, total });
+        },
+      });
+      this.model?.dispose();
+      const model = createModelFor(config, classNames.length);
+      Object.assign(this, { model, config, classNames, lastCheckpoint: null });
+      const overlay = pickOverlaySamples(data.val, classNames.length, OVERLAY_IMAGES);
+      const batch = Math.min(config.batch, data.train.count);
+      let progressCount = 0;
+
+      const sendFrame = async (step: number) => {
+        if (overlay.length === 0) return;
+        const items = await renderCamFrame(model, data.val, overlay, config, classNames, batch);
+        this.post({ type: 'camFrame', step, classNames, items });
+      };
+
+      const onEvent = async (e: TrainEvent) => {
+        switch (e.type) {
+          case 'start':
+            this.post({ type: 'trainingStarted', config, classNames, stepsPerEpoch: e.stepsPerEpoch, totalSteps: e.totalSteps });
+            return sendFrame(0);
+          case 'step':
+            this.post({
+              type: 'trainingProgress',
+              progress: {
+                epoch: e.epoch + 1,
+                epochs: config.epochs,
+                step: e.globalStep,
+                totalSteps: e.totalSteps,
+                lr: e.lr,
+                loss: e.loss,
+                imagesPerSec: e.imagesPerSec,
+                etaSec: Number.isFinite(e.etaSec) ? e.etaSec : null,
+              },
+            });
+            if (++progressCount % FRAMES_EVERY_PROGRESS === 0) await sendFrame(e.globalStep);
+            return;
+          case 'epoch':
+            this.post({ type: 'trainingEpoch', record: e.record });
+            return;
+          case 'checkpoint':
+            this.lastCheckpoint = e.bytes;
+            return;
+          case 'done':
+            return;
+        }
+      };
+
+      const result = await runTraining({
+        config,
+        data,
+        model,
+        onEvent,
+        control: {
+          shouldStop: () => this.stopRequested,
+          waitWhilePaused: () => (this.paused ? new Promise<void>((wake) => this.resumeWaiters.push(wake)) : Promise.resolve()),
+        },
+      });
+      if (!result.stopped) await sendFrame(-1);
+      this.post({
+        type: 'trainingFinished',
+        outcome: result.stopped ? 'stopped' : 'done',
+        message: result.stopped
+          ? 'Training stopped; a checkpoint of the last step was kept.'
+          : `Training finished: ${config.epochs} epoch(s).`,
+        test: result.test,
+      });
+    } catch (err) {
+      this.post({ type: 'trainingFinished', outcome: 'failed', message: err instanceof Error ? err.message : String(err), test: null });
+    } finally {
+      this.running = false;
+      this.paused = false;
+    }
+  }
+}
