@@ -4,21 +4,14 @@
  * Backward: dFmap[p, c] = sum_k dCam[p, k] * weight[c, k]. The weight gets no gradient (the seed's
  * `.detach()`), so there is no program for it.
  */
-import { elementwiseLayout, type WebGPUProgramSpec } from './webgpu_program.ts';
+import { ElementwiseProgram } from './webgpu_program.ts';
 
-export class CamForwardProgram implements WebGPUProgramSpec {
-  outputShape: number[];
+export class CamForwardProgram extends ElementwiseProgram {
   shaderKey = 'gazecam_cam_forward';
   variableNames = ['fmap', 'weight'];
-  size = true;
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
 
   constructor(fmapShape: number[], numClasses: number) {
-    this.outputShape = [...fmapShape.slice(0, 3), numClasses];
-    ({ dispatchLayout: this.dispatchLayout, dispatch: this.dispatch, workgroupSize: this.workgroupSize } =
-      elementwiseLayout(this.outputShape));
+    super([...fmapShape.slice(0, 3), numClasses]);
   }
 
   getUserCode(): string {
@@ -38,19 +31,12 @@ export class CamForwardProgram implements WebGPUProgramSpec {
   }
 }
 
-export class CamBackwardProgram implements WebGPUProgramSpec {
-  outputShape: number[];
+export class CamBackwardProgram extends ElementwiseProgram {
   shaderKey = 'gazecam_cam_backward';
   variableNames = ['dy', 'weight'];
-  size = true;
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
 
   constructor(fmapShape: number[]) {
-    this.outputShape = fmapShape;
-    ({ dispatchLayout: this.dispatchLayout, dispatch: this.dispatch, workgroupSize: this.workgroupSize } =
-      elementwiseLayout(this.outputShape));
+    super(fmapShape);
   }
 
   getUserCode(): string {

@@ -12,12 +12,7 @@
  * transpose is separable: a rows program sums du along x into [B,H,w,K], a cols program along y
  * into [B,h,w,K]. min/max gradients go to the first extreme index, as PyTorch's min(dim) does.
  */
-import {
-  elementwiseLayout,
-  groupPerWorkgroupLayout,
-  REDUCE_WORKGROUP,
-  type WebGPUProgramSpec,
-} from './webgpu_program.ts';
+import { ElementwiseProgram, GroupReductionProgram, REDUCE_WORKGROUP } from './webgpu_program.ts';
 import { SIGMOID_GAIN, SIGMOID_THRESHOLD, ZERO_RANGE_REPLACEMENT } from './refine_reference.ts';
 
 /** Uniforms shared by every refine program: the target size and the align_corners scales. */
@@ -96,21 +91,14 @@ const WINDOW_WGSL = `
  * The upsample along x only: [B,h,w,K] -> [B,h,W,K]. The stats and normalise passes then need two
  * reads and one lerp per output pixel instead of four reads and three lerps.
  */
-export class RefineRowsUpProgram implements WebGPUProgramSpec {
-  outputShape: number[];
+export class RefineRowsUpProgram extends ElementwiseProgram {
   shaderKey = 'gazecam_refine_rows_up';
   variableNames = ['cam'];
-  uniforms = REFINE_UNIFORMS;
-  size = true;
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
+  override uniforms = REFINE_UNIFORMS;
 
   constructor(camShape: number[], [, outW]: [number, number]) {
     const [b, h, , k] = camShape;
-    this.outputShape = [b, h, outW, k];
-    ({ dispatchLayout: this.dispatchLayout, dispatch: this.dispatch, workgroupSize: this.workgroupSize } =
-      elementwiseLayout(this.outputShape));
+    super([b, h, outW, k]);
   }
 
   getUserCode(): string {
@@ -145,20 +133,14 @@ function reductionWgsl(shape: string, body: string): string {
     }`;
 }
 
-export class RefineStatsProgram implements WebGPUProgramSpec {
-  outputShape: number[];
+export class RefineStatsProgram extends GroupReductionProgram {
   shaderKey = 'gazecam_refine_stats';
   variableNames = ['rowsUp'];
-  uniforms = REFINE_UNIFORMS;
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
+  override uniforms = REFINE_UNIFORMS;
 
   constructor(camShape: number[]) {
     const [b, , , k] = camShape;
-    this.outputShape = [b, k, STATS_PER_GROUP];
-    ({ dispatchLayout: this.dispatchLayout, dispatch: this.dispatch, workgroupSize: this.workgroupSize } =
-      groupPerWorkgroupLayout(this.outputShape, b * k));
+    super([b, k, STATS_PER_GROUP], b * k);
   }
 
   getUserCode(): string {
@@ -206,19 +188,12 @@ export class RefineStatsProgram implements WebGPUProgramSpec {
 }
 
 /** sigmoid(100 * (cams - 0.4)) from the cams output: no second upsample. */
-export class RefineSigmoidProgram implements WebGPUProgramSpec {
-  outputShape: number[];
+export class RefineSigmoidProgram extends ElementwiseProgram {
   shaderKey = 'gazecam_refine_sigmoid';
   variableNames = ['cams'];
-  size = true;
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
 
   constructor(camsShape: number[]) {
-    this.outputShape = camsShape;
-    ({ dispatchLayout: this.dispatchLayout, dispatch: this.dispatch, workgroupSize: this.workgroupSize } =
-      elementwiseLayout(this.outputShape));
+    super(camsShape);
   }
 
   getUserCode(): string {
@@ -232,20 +207,13 @@ export class RefineSigmoidProgram implements WebGPUProgramSpec {
 }
 
 /** cams = (upsampled - min) / range. */
-export class RefineNormaliseProgram implements WebGPUProgramSpec {
-  outputShape: number[];
+export class RefineNormaliseProgram extends ElementwiseProgram {
   shaderKey = 'gazecam_refine_normalise';
   variableNames = ['rowsUp', 'stats'];
-  uniforms = REFINE_UNIFORMS;
-  size = true;
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
+  override uniforms = REFINE_UNIFORMS;
 
   constructor(camShape: number[], [outH, outW]: [number, number]) {
-    this.outputShape = [camShape[0], outH, outW, camShape[3]];
-    ({ dispatchLayout: this.dispatchLayout, dispatch: this.dispatch, workgroupSize: this.workgroupSize } =
-      elementwiseLayout(this.outputShape));
+    super([camShape[0], outH, outW, camShape[3]]);
   }
 
   getUserCode(): string {
@@ -267,22 +235,16 @@ export class RefineNormaliseProgram implements WebGPUProgramSpec {
 }
 
 /** Per (image, class): S1 = sum g, S2 = sum g * cams. Output [B,K,2]. */
-export class RefineGradSumsProgram implements WebGPUProgramSpec {
-  outputShape: number[];
+export class RefineGradSumsProgram extends GroupReductionProgram {
   shaderKey = 'gazecam_refine_grad_sums';
   // No 'cam': WGSL compilers drop unused bindings, and a binding tfjs binds but the shader dropped
   // is a validation error ("binding index 1 not present in the bind group layout").
   variableNames = ['cams', 'sigmoidCams', 'dCams', 'dSig'];
-  uniforms = REFINE_UNIFORMS;
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
+  override uniforms = REFINE_UNIFORMS;
 
   constructor(camShape: number[]) {
     const [b, , , k] = camShape;
-    this.outputShape = [b, k, 2];
-    ({ dispatchLayout: this.dispatchLayout, dispatch: this.dispatch, workgroupSize: this.workgroupSize } =
-      groupPerWorkgroupLayout(this.outputShape, b * k));
+    super([b, k, 2], b * k);
   }
 
   getUserCode(): string {
@@ -319,21 +281,14 @@ export class RefineGradSumsProgram implements WebGPUProgramSpec {
 }
 
 /** du summed along x through the bilinear taps: [B,H,w,K]. */
-export class RefineGradRowsProgram implements WebGPUProgramSpec {
-  outputShape: number[];
+export class RefineGradRowsProgram extends ElementwiseProgram {
   shaderKey = 'gazecam_refine_grad_rows';
   variableNames = ['stats', 'sigmoidCams', 'dCams', 'dSig', 'sums'];
-  uniforms = REFINE_UNIFORMS;
-  size = true;
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
+  override uniforms = REFINE_UNIFORMS;
 
   constructor(camShape: number[], [outH]: [number, number]) {
     const [b, , w, k] = camShape;
-    this.outputShape = [b, outH, w, k];
-    ({ dispatchLayout: this.dispatchLayout, dispatch: this.dispatch, workgroupSize: this.workgroupSize } =
-      elementwiseLayout(this.outputShape));
+    super([b, outH, w, k]);
   }
 
   getUserCode(): string {
@@ -379,20 +334,13 @@ export class RefineGradRowsProgram implements WebGPUProgramSpec {
 }
 
 /** The rows summed along y through the bilinear taps: dCam [B,h,w,K]. */
-export class RefineGradColsProgram implements WebGPUProgramSpec {
-  outputShape: number[];
+export class RefineGradColsProgram extends ElementwiseProgram {
   shaderKey = 'gazecam_refine_grad_cols';
   variableNames = ['rows'];
-  uniforms = REFINE_UNIFORMS;
-  size = true;
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
+  override uniforms = REFINE_UNIFORMS;
 
   constructor(camShape: number[]) {
-    this.outputShape = camShape;
-    ({ dispatchLayout: this.dispatchLayout, dispatch: this.dispatch, workgroupSize: this.workgroupSize } =
-      elementwiseLayout(this.outputShape));
+    super(camShape);
   }
 
   getUserCode(): string {

@@ -38,7 +38,7 @@ export const ELEMENTWISE_WORKGROUP = 64;
 export const REDUCE_WORKGROUP = 256;
 
 /** One invocation per output element, 1-D: the backend reshapes dispatches over 65535 groups. */
-export function elementwiseLayout(outputShape: number[]): Pick<
+function elementwiseLayout(outputShape: number[]): Pick<
   WebGPUProgramSpec,
   'dispatchLayout' | 'dispatch' | 'workgroupSize'
 > {
@@ -51,7 +51,7 @@ export function elementwiseLayout(outputShape: number[]): Pick<
 }
 
 /** One workgroup per group (e.g. per image and class), for workgroup reductions. */
-export function groupPerWorkgroupLayout(outputShape: number[], groups: number): Pick<
+function groupPerWorkgroupLayout(outputShape: number[], groups: number): Pick<
   WebGPUProgramSpec,
   'dispatchLayout' | 'dispatch' | 'workgroupSize'
 > {
@@ -65,4 +65,43 @@ export function groupPerWorkgroupLayout(outputShape: number[], groups: number): 
 /** align_corners source scale along one axis, in f32 like PyTorch's `area_pixel_compute_scale`. */
 export function alignCornersScale(inSize: number, outSize: number): number {
   return outSize > 1 ? Math.fround((inSize - 1) / (outSize - 1)) : 0;
+}
+
+/**
+ * Base of the per-element programs: one invocation per output element. Subclasses set `shaderKey`,
+ * `variableNames`, optional `uniforms`, and `getUserCode()`; they must not redeclare the fields
+ * set here (a redeclared field is reset to undefined after this constructor runs).
+ */
+export abstract class ElementwiseProgram implements WebGPUProgramSpec {
+  abstract shaderKey: string;
+  abstract variableNames: string[];
+  uniforms?: string;
+  size = true;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number];
+
+  constructor(readonly outputShape: number[]) {
+    ({ dispatchLayout: this.dispatchLayout, dispatch: this.dispatch, workgroupSize: this.workgroupSize } =
+      elementwiseLayout(outputShape));
+  }
+
+  abstract getUserCode(): string;
+}
+
+/** Base of the workgroup reductions: one workgroup of REDUCE_WORKGROUP invocations per group. */
+export abstract class GroupReductionProgram implements WebGPUProgramSpec {
+  abstract shaderKey: string;
+  abstract variableNames: string[];
+  uniforms?: string;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number];
+
+  constructor(readonly outputShape: number[], groups: number) {
+    ({ dispatchLayout: this.dispatchLayout, dispatch: this.dispatch, workgroupSize: this.workgroupSize } =
+      groupPerWorkgroupLayout(outputShape, groups));
+  }
+
+  abstract getUserCode(): string;
 }
