@@ -2,6 +2,10 @@
  * Training in the browser, driven as a user: demo dataset, a tiny model at 32 px (SwiftShader is a
  * CPU), progress, CAM overlays that change between refreshes, pause/resume and stop.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { expect, openStudio, test } from './studio.ts';
 
@@ -67,4 +71,58 @@ test('trains the demo with live progress, changing CAM overlays, pause/resume an
   await expect(page.getByRole('status', { name: 'Training status' })).toHaveText(/stopped/i, { timeout: 120_000 });
   await expect(start).toBeEnabled();
   console.log(`trained to ${await progress.getAttribute('aria-valuenow')}% in ${Date.now() - startedAt} ms`);
+
+  await exportAndImportBack(page);
 });
+
+/** safetensors header: 8-byte little-endian length, then JSON {name: {dtype, shape, data_offsets}}. */
+function safetensorsHeader(bytes: Buffer): Record<string, { dtype: string; shape: number[] }> {
+  const length = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')) as Record<string, { dtype: string; shape: number[] }>;
+  delete header.__metadata__;
+  return header;
+}
+
+async function exportAndImportBack(page: Page): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'gazecam-export-'));
+  try {
+    const downloading = page.waitForEvent('download', { timeout: 120_000 });
+    await page.getByRole('button', { name: 'Export weights' }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toMatch(/^gazecam-demo-resnet10-tiny-32px\.zip$/);
+    const zipPath = join(dir, 'bundle.zip');
+    await download.saveAs(zipPath);
+    // An independent reader: Python's zipfile.
+    execFileSync('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', zipPath, dir]);
+
+    const header = safetensorsHeader(readFileSync(join(dir, 'model.safetensors')));
+    // resnet10-tiny: stem of 8 channels, widths 8/16/32/64, 3 demo classes; torchvision names and OIHW.
+    expect(header['conv1.weight']).toEqual({ dtype: 'F32', shape: [8, 3, 7, 7], data_offsets: expect.any(Array) });
+    expect(header['layer4.0.conv1.weight']?.shape).toEqual([64, 32, 3, 3]);
+    expect(header['fc.weight']?.shape).toEqual([3, 64]);
+    expect(header['fc.bias']?.shape).toEqual([3]);
+    expect(header['bn1.num_batches_tracked']?.dtype).toBe('I64');
+    const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { classNames: string[]; config: { arch: string; size: number } };
+    expect(run.classNames).toEqual(['nodule', 'normal', 'opacity'].sort());
+    expect(run.config).toMatchObject({ arch: 'resnet10-tiny', size: 32 });
+    expect(JSON.parse(readFileSync(join(dir, 'tfjs/model.json'), 'utf8'))).toHaveProperty('weightsManifest');
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain('load_state_dict');
+
+    // Import it back: it fits the same settings...
+    const importStatus = page.getByRole('status', { name: 'Import status' });
+    let chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Import weights' }).click();
+    await (await chooser).setFiles(join(dir, 'model.safetensors'));
+    await expect(importStatus).toContainText('fit resnet10-tiny with 3 classes', { timeout: 120_000 });
+
+    // ...and against another architecture every mismatch is named.
+    await page.getByLabel('Architecture', { exact: true }).selectOption('resnet18-small');
+    chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Import weights' }).click();
+    await (await chooser).setFiles(join(dir, 'model.safetensors'));
+    const mismatches = importStatus.getByRole('list', { name: 'Weight mismatches' });
+    await expect(mismatches).toContainText('conv1.weight: shape differs', { timeout: 120_000 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -28,8 +28,8 @@ export function App() {
         </aside>
         <main id="viewer" className="viewer" tabIndex={-1}>
           <TrainingPanel />
-          <DatasetGallery />
           <CamOverlays />
+          <DatasetGallery />
           <WeightsPanel />
         </main>
       </div>

@@ -3,6 +3,7 @@
  * request/response messages by `requestId`. No React here: the store and this client work without it.
  */
 import type { FromWorker, SelfTestCase, SelfTestReport, ToWorker } from '../worker/protocol.ts';
+import { saveDownload } from './download.ts';
 import { routeFromWorker, type StudioStore, type WorkerPort } from './store/index.ts';
 
 interface Pending {
@@ -39,6 +40,7 @@ export function createWorkerClient(): WorkerClient {
       else if (message.type === 'unavailable') waiter.reject(new Error(message.reason));
       else waiter.resolve(message);
     }
+    if (message.type === 'exportReady') saveDownload(message.fileName, message.bytes, 'application/zip');
     if (store) routeFromWorker(store, message);
     else early.push(message);
   });

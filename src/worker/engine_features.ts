@@ -9,12 +9,6 @@ export const ENGINE_FEATURES: EngineFeatures = {
   datasetIngestion: { available: true },
   demoDataset: { available: true },
   training: { available: true },
-  weightsExport: {
-    available: false,
-    reason: 'Weight export (safetensors and tfjs) is not in this build yet.',
-  },
-  weightsImport: {
-    available: false,
-    reason: 'Weight import (safetensors) is not in this build yet.',
-  },
+  weightsExport: { available: true },
+  weightsImport: { available: true },
 };

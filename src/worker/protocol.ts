@@ -156,6 +156,19 @@ export interface CamFrameItem {
 
 export type TrainingOutcome = 'done' | 'stopped' | 'failed';
 
+/** What an imported safetensors file means for the next run, in the user's terms. */
+export type WeightsImportReport =
+  | {
+      ok: true;
+      fileName: string;
+      tensors: number;
+      /** true when only the classifier differs (another class count): it starts fresh */
+      freshClassifier: boolean;
+      /** the architecture and class count it was checked against */
+      checkedAgainst: string;
+    }
+  | { ok: false; fileName: string; message: string; mismatches: string[] };
+
 // ---------------------------------------------------------------------------------------------
 // UI -> worker
 
@@ -200,8 +213,11 @@ export type ToWorker =
   | { type: 'pauseTraining' }
   | { type: 'resumeTraining' }
   | { type: 'stopTraining' }
-  | { type: 'exportWeights'; requestId: number }
-  | { type: 'importWeights'; requestId: number; file: File };
+  /** Bundle the current model for download. Reply: exportReady or exportFailed. */
+  | { type: 'exportWeights' }
+  /** Check a safetensors file against `settings` and keep it to start the next run from. Reply: weightsImported. */
+  | { type: 'importWeights'; file: File; settings: TrainSettings }
+  | { type: 'clearImportedWeights' };
 
 // ---------------------------------------------------------------------------------------------
 // worker -> UI
@@ -235,6 +251,9 @@ export type FromWorker =
   | { type: 'trainingEpoch'; record: EpochRecord }
   | { type: 'camFrame'; step: number; classNames: string[]; items: CamFrameItem[] }
   | { type: 'trainingFinished'; outcome: TrainingOutcome; message: string; test: SplitMetrics | null }
+  | { type: 'exportReady'; fileName: string; bytes: Uint8Array; files: string[] }
+  | { type: 'exportFailed'; message: string }
+  | { type: 'weightsImported'; report: WeightsImportReport }
   /** A request arrived for an engine piece this build does not have. */
   | { type: 'unavailable'; request: ToWorker['type']; reason: string; requestId?: number }
   /** Anything that went wrong, with what to do next. `requestId` when it answers a request. */

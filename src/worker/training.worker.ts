@@ -11,6 +11,7 @@ import type { Availability, BackendName, DatasetSource, FromWorker, ToWorker } f
 import { runSelfTest } from './self_test.ts';
 import { renderThumbnails } from './thumbnails.ts';
 import { TrainingSession } from './training_session.ts';
+import { checkImportedWeights } from './import_weights.ts';
 
 /** The parts of DedicatedWorkerGlobalScope we use (tsconfig's lib is DOM, not WebWorker). */
 interface WorkerScope {
@@ -137,11 +138,26 @@ async function handle(message: ToWorker): Promise<void> {
       return training.resume();
     case 'stopTraining':
       return training.stop();
-    case 'exportWeights':
-      unavailable(message, ENGINE_FEATURES.weightsExport, message.requestId);
+    case 'exportWeights': {
+      if (unavailable(message, ENGINE_FEATURES.weightsExport)) return;
+      try {
+        const bundle = await training.exportBundle();
+        scope.postMessage({ type: 'exportReady', ...bundle }, [bundle.bytes.buffer as ArrayBuffer]);
+      } catch (err) {
+        post({ type: 'exportFailed', message: errorText(err) });
+      }
       return;
-    case 'importWeights':
-      unavailable(message, ENGINE_FEATURES.weightsImport, message.requestId);
+    }
+    case 'importWeights': {
+      if (unavailable(message, ENGINE_FEATURES.weightsImport)) return;
+      await activeBackend();
+      const classes = currentDataset ? currentDataset.dataset.classNames.length : null;
+      const { report, weights } = await checkImportedWeights(message.file, message.settings, classes);
+      if (weights) training.initWeights = weights;
+      return post({ type: 'weightsImported', report });
+    }
+    case 'clearImportedWeights':
+      training.initWeights = null;
       return;
     default: {
       const exhaustive: never = message;

@@ -4,6 +4,7 @@
  * honoured between steps (the loop checks them); stop writes a checkpoint first. The model and the
  * last checkpoint stay here after the run for export.
  */
+import { importSafetensors } from '../engine/io/torchvision.ts';
 import type { ResNet } from '../engine/model/index.ts';
 import {
   createModelFor,
@@ -12,8 +13,12 @@ import {
   runTraining,
   type TrainConfig,
   type TrainData,
+  type EpochRecord,
+  type SplitMetrics,
   type TrainEvent,
 } from '../engine/train/index.ts';
+import { buildExportBundle } from './export_bundle.ts';
+import type { ImportedWeights } from './import_weights.ts';
 import { pickOverlaySamples, renderCamFrame } from './cam_frames.ts';
 import type { LoadedDataset } from './dataset.ts';
 import type { FromWorker, TrainSettings } from './protocol.ts';
@@ -38,6 +43,11 @@ export class TrainingSession {
   lastCheckpoint: Uint8Array | null = null;
   config: TrainConfig | null = null;
   classNames: string[] = [];
+  private history: EpochRecord[] = [];
+  private test: SplitMetrics | null = null;
+  private dataset: LoadedDataset | null = null;
+  /** Weights the next run starts from (checked when imported, loaded when the run starts). */
+  initWeights: ImportedWeights | null = null;
 
   constructor(private readonly post: (message: FromWorker) => void) {}
 
@@ -59,6 +69,21 @@ export class TrainingSession {
     this.resume();
   }
 
+  /** The export bundle of the current model (trained, or stopped part-way). */
+  async exportBundle(): Promise<{ fileName: string; bytes: Uint8Array; files: string[] }> {
+    if (!this.model || !this.config || !this.dataset) throw new Error('No model to export yet: train one first.');
+    if (this.running && !this.paused) throw new Error('Pause or stop training before exporting, so the weights hold still.');
+    return buildExportBundle({
+      model: this.model,
+      config: this.config,
+      classNames: this.classNames,
+      history: this.history,
+      test: this.test,
+      report: this.dataset.report,
+      datasetName: this.dataset.name,
+    });
+  }
+
   async run(settings: TrainSettings, loaded: LoadedDataset): Promise<void> {
     if (this.running) throw new Error('A training run is already in progress: stop it first.');
     this.running = true;
@@ -78,7 +103,11 @@ export class TrainingSession {
       });
       this.model?.dispose();
       const model = createModelFor(config, classNames.length);
-      Object.assign(this, { model, config, classNames, lastCheckpoint: null });
+      Object.assign(this, { model, config, classNames, lastCheckpoint: null, history: [], test: null, dataset: loaded });
+      if (this.initWeights) {
+        // Throws StateDictMismatchError naming every mismatch if the settings changed since the import.
+        importSafetensors(model, this.initWeights.bytes, null, { skipFc: this.initWeights.report.freshClassifier, castFloats: true });
+      }
       const overlay = pickOverlaySamples(data.val, classNames.length, OVERLAY_IMAGES);
       const batch = Math.min(config.batch, data.train.count);
       let progressCount = 0;
@@ -111,12 +140,14 @@ export class TrainingSession {
             if (++progressCount % FRAMES_EVERY_PROGRESS === 0) await sendFrame(e.globalStep);
             return;
           case 'epoch':
+            this.history = [...this.history, e.record];
             this.post({ type: 'trainingEpoch', record: e.record });
             return;
           case 'checkpoint':
             this.lastCheckpoint = e.bytes;
             return;
           case 'done':
+            this.test = e.test;
             return;
         }
       };

@@ -10,6 +10,7 @@ import { createGpuSlice } from './gpu_slice.ts';
 import { createNoticesSlice } from './notices_slice.ts';
 import { createSettingsSlice } from './settings_slice.ts';
 import { createTrainingSlice } from './training_slice.ts';
+import { createWeightsSlice } from './weights_slice.ts';
 import type { StudioState, WorkerPort } from './types.ts';
 
 export type StudioStore = StoreApi<StudioState>;
@@ -22,6 +23,7 @@ export function createStudioStore(port: WorkerPort): StudioStore {
     ...createGallerySlice(port)(...a),
     ...createSettingsSlice(port)(...a),
     ...createTrainingSlice(port)(...a),
+    ...createWeightsSlice(port)(...a),
     ...createNoticesSlice(port)(...a),
   }));
 }
@@ -73,6 +75,12 @@ export function routeFromWorker(store: StudioStore, message: FromWorker): void {
       return s.thumbnailsReceived(message.datasetId, message.thumbnails);
     case 'datasetFailed':
       return s.datasetFailed(message.source, message.message);
+    case 'exportReady':
+      return s.exportReady(message.fileName, message.files, message.bytes.byteLength);
+    case 'exportFailed':
+      return s.exportFailed(message.message);
+    case 'weightsImported':
+      return s.weightsImported(message.report);
     case 'selfTestResult':
       return;
     default: {

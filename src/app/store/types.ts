@@ -10,12 +10,13 @@ import type { DatasetSlice } from './dataset_slice.ts';
 import type { GallerySlice } from './gallery_slice.ts';
 import type { SettingsSlice } from './settings_slice.ts';
 import type { TrainingSlice } from './training_slice.ts';
+import type { WeightsSlice } from './weights_slice.ts';
 import type { NoticesSlice } from './notices_slice.ts';
 
 export interface WorkerPort {
   post(message: ToWorker): void;
 }
 
-export type StudioState = GpuSlice & DatasetSlice & GallerySlice & SettingsSlice & TrainingSlice & NoticesSlice;
+export type StudioState = GpuSlice & DatasetSlice & GallerySlice & SettingsSlice & TrainingSlice & WeightsSlice & NoticesSlice;
 
 export type SliceCreator<Slice> = (port: WorkerPort) => StateCreator<StudioState, [], [], Slice>;

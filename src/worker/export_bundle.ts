@@ -1,0 +1,86 @@
+/**
+ * The studio's export: one zip with everything needed to use the model elsewhere, the same files
+ * `gazecam train` writes (src/node/run_files.ts): model.safetensors with torchvision names (plus
+ * gaze_head.safetensors for multi-task), the tfjs model, run.json, and a README on loading it in
+ * PyTorch. Built in the worker from the live model; nothing but the user's download leaves it.
+ */
+import { buildRunManifest, type RunManifest } from '../engine/io/run_manifest.ts';
+import { exportTfjs, TFJS_WEIGHTS_FILE } from '../engine/io/tfjs_export.ts';
+import { exportSafetensors } from '../engine/io/torchvision.ts';
+import type { ResNet } from '../engine/model/index.ts';
+import { effectiveCamStride, usesGazeHead, type TrainConfig } from '../engine/train/config.ts';
+import type { EpochRecord } from '../engine/train/loop.ts';
+import type { SplitMetrics } from '../engine/train/metrics.ts';
+import type { DatasetReport } from './protocol.ts';
+import { zipStored, type ZipEntry } from './zip.ts';
+
+export interface ExportInput {
+  model: ResNet;
+  config: TrainConfig;
+  classNames: string[];
+  history: EpochRecord[];
+  test: SplitMetrics | null;
+  report: DatasetReport;
+  datasetName: string;
+}
+
+function readme(m: RunManifest): string {
+  const stride = m.model.camStride === 32 ? '' : ` (see "model.pytorch" in run.json for the stride change: CAM at input/${m.model.camStride})`;
+  return `# GazeCAM Studio export
+
+Trained in the browser with GazeCAM Studio: ${m.model.arch}, ${m.classNames.length} classes (${m.classNames.join(', ')}),
+input ${m.preprocess.size} px, gaze method "${m.config.method}" (loss ${m.config.loss}, lambda ${m.config.lambda}).
+
+| File | What |
+| --- | --- |
+| model.safetensors | the backbone + fc as a torchvision state_dict (OIHW convs, fc.weight [K, C], BN running stats) |
+${m.files.gazeHead ? '| gaze_head.safetensors | the multi-task gaze decoder (not part of torchvision) |\n' : ''}| tfjs/model.json + ${TFJS_WEIGHTS_FILE} | the same weights for \`tf.loadLayersModel\` |
+| run.json | config, preprocessing, class names, metrics per epoch |
+
+## Load in PyTorch
+
+\`\`\`python
+import torch, torchvision
+from safetensors.torch import load_file   # pip install safetensors
+
+model = ${m.model.pytorch.split(';')[0]}
+model.load_state_dict(load_file("model.safetensors"), strict=True)
+model.eval()
+\`\`\`
+${stride}
+
+Preprocess exactly as in training: ${m.preprocess.decode}; mean ${JSON.stringify(m.preprocess.mean)}, std ${JSON.stringify(m.preprocess.std)}.
+The class order is ${JSON.stringify(m.classNames)}.
+`;
+}
+
+export async function buildExportBundle(input: ExportInput): Promise<{ fileName: string; bytes: Uint8Array; files: string[] }> {
+  const { model, config, classNames, report } = input;
+  const manifest = buildRunManifest({
+    config,
+    classNames,
+    camStride: effectiveCamStride(config),
+    gazeHead: usesGazeHead(config),
+    history: input.history,
+    test: input.test,
+    dataset: { format: report.format, images: report.images, splits: report.splits, problems: report.problems.length },
+  });
+  const meta = { 'gazecam.run': JSON.stringify({ classNames, preprocess: manifest.preprocess, model: manifest.model }) };
+  const { model: weights, gazeHead } = await exportSafetensors(model, meta);
+  const tfjs = await exportTfjs(model);
+  const text = new TextEncoder();
+  const entries: ZipEntry[] = [
+    { path: 'model.safetensors', data: weights },
+    ...(gazeHead ? [{ path: 'gaze_head.safetensors', data: gazeHead }] : []),
+    { path: 'tfjs/model.json', data: text.encode(JSON.stringify(tfjs.modelJson)) },
+    { path: `tfjs/${TFJS_WEIGHTS_FILE}`, data: tfjs.weights },
+    { path: 'run.json', data: text.encode(JSON.stringify(manifest, null, 2) + '\n') },
+    { path: 'README.md', data: text.encode(readme(manifest)) },
+  ];
+  const safeName = input.datasetName.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40) || 'dataset';
+  return {
+    fileName: `gazecam-${safeName}-${config.arch}-${config.size}px.zip`,
+    bytes: zipStored(entries),
+    files: entries.map((e) => e.path),
+  };
+}
