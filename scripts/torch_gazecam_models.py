@@ -147,7 +147,7 @@ def write_safetensors(path, arrays, metadata=None):
         header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
     blobs, offset = [], 0
     for name, a in arrays.items():
-        a = np.array(a, copy=False, order="C")  # not ascontiguousarray: it turns 0-d into 1-d
+        a = np.asarray(a, order="C")  # not ascontiguousarray: it turns 0-d arrays into 1-d
         blob = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
         header[name] = {"dtype": _NAMES[a.dtype], "shape": list(a.shape), "data_offsets": [offset, offset + len(blob)]}
         blobs.append(blob)

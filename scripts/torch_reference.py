@@ -7,7 +7,8 @@
       (x NCHW, labels), expected.safetensors: eval logits/fmap/gaze, then ONE training-mode
       forward+backward of   loss = CE(logits, y) + 0.5 mean(fmap^2) [+ mean(gaze^2)]:
       train logits, loss, every parameter's gradient ("grad.<name>", PyTorch layout) and the
-      updated running stats ("after.<bn>.running_mean" ...).
+      updated running stats ("after.<bn>.running_mean" ...). With --float64-reference, the same
+      training pass in float64 as "ref64.<key>", to measure PyTorch's own float32 error.
 
   check-export --arch A --classes K --cam-stride S --model F [--gaze-head F --gaze-hidden H]
                --inputs F --out F
@@ -23,6 +24,7 @@
       Prints the state_dict as JSON [[name, shape, dtype], ...] in PyTorch's order.
 """
 import argparse
+import copy
 import json
 import os
 import sys
@@ -71,12 +73,19 @@ def make_parity(a):
     if gaze is not None:
         expected["eval.gaze"] = gaze.numpy()
 
-    model.train()
-    logits, fmap, gaze = g.forward(model, x, head)
-    loss = F.cross_entropy(logits, labels) + 0.5 * fmap.pow(2).mean()
-    if gaze is not None:
-        loss = loss + gaze.pow(2).mean()
-    loss.backward()
+    # The float64 twin starts from the same (pre-training) state: the training forward moves the stats.
+    twin = (copy.deepcopy(model).double(), copy.deepcopy(head).double() if head is not None else None) if a.float64_reference else None
+
+    def train_pass(model, head, x):
+        model.train()
+        logits, fmap, gaze = g.forward(model, x, head)
+        loss = F.cross_entropy(logits, labels) + 0.5 * fmap.pow(2).mean()
+        if gaze is not None:
+            loss = loss + gaze.pow(2).mean()
+        loss.backward()
+        return logits, fmap, gaze, loss
+
+    logits, fmap, gaze, loss = train_pass(model, head, x)
     expected["train.logits"], expected["train.fmap"] = logits.detach().numpy(), fmap.detach().numpy()
     expected["train.loss"] = loss.detach().reshape(1).numpy()
     params = list(model.named_parameters()) + ([("gaze_head." + n, p) for n, p in head.named_parameters()] if head else [])
@@ -84,6 +93,19 @@ def make_parity(a):
         expected["grad." + name] = p.grad.numpy()
     for name, buf in model.named_buffers():
         expected["after." + name] = buf.numpy()
+    if twin is not None:
+        # PyTorch's own float32 error is measured against this (deep nets with small batch-norm
+        # batches are ill-conditioned: float32 PyTorch and float64 PyTorch disagree past 1e-4).
+        m64, h64 = twin
+        l64, f64, _, loss64 = train_pass(m64, h64, x.double())
+        expected["ref64.train.logits"], expected["ref64.train.fmap"] = l64.detach().numpy(), f64.detach().numpy()
+        expected["ref64.train.loss"] = loss64.detach().reshape(1).numpy()
+        params64 = list(m64.named_parameters()) + ([("gaze_head." + n, p) for n, p in h64.named_parameters()] if h64 else [])
+        for name, p in params64:
+            expected["ref64.grad." + name] = p.grad.numpy()
+        for name, buf in m64.named_buffers():
+            if buf.is_floating_point():
+                expected["ref64.after." + name] = buf.numpy()
     g.write_safetensors(os.path.join(a.out, "expected.safetensors"), expected)
     print(json.dumps({"loss": float(loss), "params": len(params)}))
 
@@ -135,6 +157,7 @@ def main():
     mp.add_argument("--cam-stride", type=int, default=32, choices=[32, 16, 8])
     mp.add_argument("--gaze-hidden", type=int, default=0)
     mp.add_argument("--seed", type=int, default=0)
+    mp.add_argument("--float64-reference", action="store_true")
     mp.add_argument("--out", required=True)
     ce = sub.add_parser("check-export")
     ce.add_argument("--arch", required=True, choices=sorted(g.ARCHITECTURES))
