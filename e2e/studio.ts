@@ -18,6 +18,11 @@ export { expect };
 /** Loads the studio and returns the adapter text the UI shows ("google swiftshader — ..."). */
 export async function openStudio(page: Page): Promise<string> {
   await page.goto('/');
+  return waitForWebGpu(page);
+}
+
+/** Waits for the worker's WebGPU backend on the loaded page; throws the worker's reason if none. */
+export async function waitForWebGpu(page: Page): Promise<string> {
   const gpu = page.getByRole('status', { name: 'GPU' });
   const adapter = gpu.getByText(/^WebGPU: /);
   const missing = gpu.getByText('WebGPU is not available.');

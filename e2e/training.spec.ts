@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { expect, openStudio, test } from './studio.ts';
+import { expect, openStudio, test, waitForWebGpu } from './studio.ts';
 
 test.setTimeout(600_000);
 
@@ -126,3 +126,31 @@ async function exportAndImportBack(page: Page): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+test('a reload mid-run offers to resume from the last checkpoint, and resuming continues from it', async ({ page, pageErrors: _ }) => {
+  await openStudio(page);
+  await configureTinyRun(page, 2);
+  await page.getByRole('button', { name: 'Load demo dataset' }).click();
+  await expect(page.getByRole('region', { name: 'Dataset report' })).toBeVisible({ timeout: 120_000 });
+  await page.getByRole('button', { name: 'Start training' }).click();
+  // 30 steps per epoch, a checkpoint every 8: past step 10 (17%) one is in IndexedDB.
+  await expect.poll(() => percentDone(page), { timeout: 300_000 }).toBeGreaterThanOrEqual(17);
+
+  await page.reload();
+  await waitForWebGpu(page);
+  const banner = page.getByRole('region', { name: 'Unfinished run' });
+  await expect(banner).toBeVisible({ timeout: 120_000 });
+  const savedAfter = Number((await banner.innerText()).match(/after (\d+) steps/)![1]);
+  expect(savedAfter).toBeGreaterThanOrEqual(8);
+
+  await banner.getByRole('button', { name: 'Resume training' }).click();
+  await expect(page.getByRole('region', { name: 'Dataset report' })).toBeVisible({ timeout: 120_000 });
+  // The first progress after resuming already counts the saved steps.
+  await expect.poll(() => percentDone(page), { timeout: 300_000 }).toBeGreaterThan(0);
+  const firstPercent = await percentDone(page);
+  expect(firstPercent).toBeGreaterThanOrEqual(Math.floor((100 * savedAfter) / 60));
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByRole('status', { name: 'Training status' })).toHaveText(/stopped/i, { timeout: 120_000 });
+  // A stopped run stays resumable.
+  await expect(page.getByRole('region', { name: 'Unfinished run' })).toBeVisible();
+});

@@ -3,6 +3,8 @@ import { DatasetGallery } from './components/DatasetGallery.tsx';
 import { DatasetPanel } from './components/DatasetPanel.tsx';
 import { GpuStatus } from './components/GpuStatus.tsx';
 import { Notices } from './components/Notices.tsx';
+import { ResultsPanel } from './components/ResultsPanel.tsx';
+import { ResumeBanner } from './components/ResumeBanner.tsx';
 import { SettingsPanel } from './components/SettingsPanel.tsx';
 import { TrainingPanel } from './components/TrainingPanel.tsx';
 import { WeightsPanel } from './components/WeightsPanel.tsx';
@@ -27,8 +29,10 @@ export function App() {
           <SettingsPanel />
         </aside>
         <main id="viewer" className="viewer" tabIndex={-1}>
+          <ResumeBanner />
           <TrainingPanel />
           <CamOverlays />
+          <ResultsPanel />
           <DatasetGallery />
           <WeightsPanel />
         </main>

@@ -6,9 +6,10 @@
  */
 import { datasetReport, scanDataset, type Dataset, type DatasetEntry, type DatasetReport } from '../data/index.ts';
 import { demoEntries, generateDemoDataset } from '../data/demo.ts';
-import type { DatasetFile } from './protocol.ts';
+import type { DatasetFile, DatasetSource } from './protocol.ts';
 
 export interface LoadedDataset {
+  source: DatasetSource;
   /** folder name the user chose, or "demo" */
   name: string;
   dataset: Dataset;
@@ -35,18 +36,18 @@ export function folderName(paths: string[]): string {
   return shared && !['images', 'gaze', 'main_data'].includes(first) ? first : 'dataset';
 }
 
-async function scan(name: string, entries: DatasetEntry[]): Promise<LoadedDataset> {
+async function scan(source: DatasetSource, name: string, entries: DatasetEntry[]): Promise<LoadedDataset> {
   const dataset = await scanDataset(entries);
-  return { name, dataset, entries: new Map(entries.map((e) => [e.path, e])), report: datasetReport(dataset) };
+  return { source, name, dataset, entries: new Map(entries.map((e) => [e.path, e])), report: datasetReport(dataset) };
 }
 
 export async function loadFolder(files: DatasetFile[]): Promise<LoadedDataset> {
   if (files.length === 0) throw new Error('The folder is empty: pick the dataset folder itself (it holds images/ and gaze/).');
   const entries = files.map((f) => fileEntry(f.path.replace(/\\/g, '/').replace(/^\.?\//, ''), f.file));
-  return scan(folderName(entries.map((e) => e.path)), entries);
+  return scan('folder', folderName(entries.map((e) => e.path)), entries);
 }
 
 /** The built-in demo (src/data/demo.ts), generated in memory and scanned like a dropped folder. */
 export async function loadDemo(): Promise<LoadedDataset> {
-  return scan('demo', demoEntries(generateDemoDataset()));
+  return scan('demo', 'demo', demoEntries(generateDemoDataset()));
 }

@@ -156,6 +156,20 @@ export interface CamFrameItem {
 
 export type TrainingOutcome = 'done' | 'stopped' | 'failed';
 
+/** An interrupted run that can be resumed from its last checkpoint. */
+export interface SavedRunSummary {
+  savedAt: string;
+  datasetSource: DatasetSource;
+  datasetName: string;
+  datasetImages: number;
+  arch: string;
+  size: number;
+  /** epochs completed and steps into the current one at the checkpoint */
+  epoch: number;
+  epochs: number;
+  globalStep: number;
+}
+
 /** What an imported safetensors file means for the next run, in the user's terms. */
 export type WeightsImportReport =
   | {
@@ -217,7 +231,10 @@ export type ToWorker =
   | { type: 'exportWeights' }
   /** Check a safetensors file against `settings` and keep it to start the next run from. Reply: weightsImported. */
   | { type: 'importWeights'; file: File; settings: TrainSettings }
-  | { type: 'clearImportedWeights' };
+  | { type: 'clearImportedWeights' }
+  /** Continue the interrupted run from its saved checkpoint (see savedRun). */
+  | { type: 'resumeSavedRun' }
+  | { type: 'discardSavedRun' };
 
 // ---------------------------------------------------------------------------------------------
 // worker -> UI
@@ -254,6 +271,8 @@ export type FromWorker =
   | { type: 'exportReady'; fileName: string; bytes: Uint8Array; files: string[] }
   | { type: 'exportFailed'; message: string }
   | { type: 'weightsImported'; report: WeightsImportReport }
+  /** The interrupted run kept in this browser (sent after init, and whenever it changes); null: none. */
+  | { type: 'savedRun'; run: SavedRunSummary | null }
   /** A request arrived for an engine piece this build does not have. */
   | { type: 'unavailable'; request: ToWorker['type']; reason: string; requestId?: number }
   /** Anything that went wrong, with what to do next. `requestId` when it answers a request. */

@@ -10,7 +10,8 @@ import { ENGINE_FEATURES } from './engine_features.ts';
 import type { Availability, BackendName, DatasetSource, FromWorker, ToWorker } from './protocol.ts';
 import { runSelfTest } from './self_test.ts';
 import { renderThumbnails } from './thumbnails.ts';
-import { TrainingSession } from './training_session.ts';
+import { runStore } from './run_store.ts';
+import { summariseSavedRun, TrainingSession } from './training_session.ts';
 import { checkImportedWeights } from './import_weights.ts';
 
 /** The parts of DedicatedWorkerGlobalScope we use (tsconfig's lib is DOM, not WebWorker). */
@@ -48,6 +49,33 @@ async function init(backend: BackendName): Promise<void> {
   } catch (err) {
     post({ type: 'backendFailed', backend, message: errorText(err) });
   }
+  await announceSavedRun();
+}
+
+/** Tells the UI about an interrupted run kept in this browser, if any. */
+async function announceSavedRun(): Promise<void> {
+  try {
+    const saved = await runStore.load();
+    post({ type: 'savedRun', run: saved ? summariseSavedRun(saved) : null });
+  } catch (err) {
+    post({ type: 'error', message: `Could not read the saved run from this browser's storage: ${errorText(err)}` });
+  }
+}
+
+/** Continues the interrupted run: the demo is regenerated; a folder must have been loaded again. */
+async function resumeSavedRun(refuse: (why: string) => void): Promise<void> {
+  const saved = await runStore.load();
+  if (!saved) return refuse('There is no saved run to resume.');
+  if (saved.datasetSource === 'demo' && currentDataset?.source !== 'demo') {
+    await ingest('demo', 0, loadDemo);
+  }
+  if (!currentDataset || currentDataset.name !== saved.datasetName || currentDataset.report.images !== saved.datasetImages) {
+    return refuse(
+      `The saved run was trained on the folder "${saved.datasetName}" (${saved.datasetImages} images). ` +
+        'Drop or pick that folder again, then resume.',
+    );
+  }
+  void training.run({ resume: saved.checkpoint }, currentDataset);
 }
 
 async function activeBackend(): Promise<BackendName> {
@@ -129,7 +157,7 @@ async function handle(message: ToWorker): Promise<void> {
       if (!currentDataset) return refuse('Load a dataset first: drop a folder or use "Load demo dataset".');
       if (training.isRunning) return refuse('A training run is already in progress: stop it first.');
       // Not awaited: the run lasts minutes and the worker must keep answering pause and stop.
-      void training.run(message.settings, currentDataset);
+      void training.run({ settings: message.settings }, currentDataset);
       return;
     }
     case 'pauseTraining':
@@ -159,6 +187,15 @@ async function handle(message: ToWorker): Promise<void> {
     case 'clearImportedWeights':
       training.initWeights = null;
       return;
+    case 'resumeSavedRun': {
+      const refuse = (why: string) => post({ type: 'trainingFinished', outcome: 'failed', message: why, test: null });
+      if (training.isRunning) return refuse('A training run is already in progress.');
+      await activeBackend();
+      return resumeSavedRun(refuse);
+    }
+    case 'discardSavedRun':
+      await runStore.clear();
+      return post({ type: 'savedRun', run: null });
     default: {
       const exhaustive: never = message;
       throw new Error(`Unknown message ${JSON.stringify(exhaustive)}`);

@@ -17,11 +17,13 @@ import {
   type SplitMetrics,
   type TrainEvent,
 } from '../engine/train/index.ts';
+import { readCheckpointMeta } from '../engine/train/checkpoint.ts';
 import { buildExportBundle } from './export_bundle.ts';
+import { runStore, type SavedRun } from './run_store.ts';
 import type { ImportedWeights } from './import_weights.ts';
 import { pickOverlaySamples, renderCamFrame } from './cam_frames.ts';
 import type { LoadedDataset } from './dataset.ts';
-import type { FromWorker, TrainSettings } from './protocol.ts';
+import type { FromWorker, SavedRunSummary, TrainSettings } from './protocol.ts';
 
 /** Validation images in the CAM overlay panel. */
 const OVERLAY_IMAGES = 6;
@@ -32,6 +34,23 @@ const OVERLAY_IMAGES = 6;
 const STUDIO_LOG_EVERY = 2;
 /** Progress messages between CAM overlay refreshes (each is one extra inference batch). */
 const FRAMES_EVERY_PROGRESS = 2;
+/** Checkpoints per epoch kept in IndexedDB: a reload loses at most a quarter epoch. */
+const CHECKPOINTS_PER_EPOCH = 4;
+
+export function summariseSavedRun(run: SavedRun): SavedRunSummary {
+  const meta = readCheckpointMeta(run.checkpoint);
+  return {
+    savedAt: run.savedAt,
+    datasetSource: run.datasetSource,
+    datasetName: run.datasetName,
+    datasetImages: run.datasetImages,
+    arch: meta.config.arch,
+    size: meta.config.size,
+    epoch: meta.epoch,
+    epochs: meta.config.epochs,
+    globalStep: meta.globalStep,
+  };
+}
 
 export class TrainingSession {
   private stopRequested = false;
@@ -69,6 +88,12 @@ export class TrainingSession {
     this.resume();
   }
 
+  /** The last good checkpoint stays resumable after a stop or a failure (NaN loss, lost device). */
+  private async announceSavedRun(): Promise<void> {
+    const saved = await runStore.load().catch(() => undefined);
+    this.post({ type: 'savedRun', run: saved ? summariseSavedRun(saved) : null });
+  }
+
   /** The export bundle of the current model (trained, or stopped part-way). */
   async exportBundle(): Promise<{ fileName: string; bytes: Uint8Array; files: string[] }> {
     if (!this.model || !this.config || !this.dataset) throw new Error('No model to export yet: train one first.');
@@ -84,14 +109,27 @@ export class TrainingSession {
     });
   }
 
-  async run(settings: TrainSettings, loaded: LoadedDataset): Promise<void> {
+  /**
+   * A fresh run from `settings`, or with `resume` (checkpoint bytes) the interrupted run continued:
+   * its own config, same data order, from the saved step.
+   */
+  async run(start: { settings: TrainSettings } | { resume: Uint8Array }, loaded: LoadedDataset): Promise<void> {
+    const resume = 'resume' in start ? start.resume : undefined;
+    const settings = 'settings' in start ? start.settings : undefined;
     if (this.running) throw new Error('A training run is already in progress: stop it first.');
     this.running = true;
     this.stopRequested = false;
     this.paused = false;
     try {
-      const config = resolveConfig({ ...settings, logEvery: STUDIO_LOG_EVERY });
+      const resumed = resume ? readCheckpointMeta(resume) : null;
       const classNames = loaded.dataset.classNames;
+      if (resumed && resumed.classNames.join('\n') !== classNames.join('\n')) {
+        throw new Error(
+          `The saved run was trained on classes [${resumed.classNames.join(', ')}]; this dataset has [${classNames.join(', ')}]. ` +
+            'Load the same dataset to resume, or discard the saved run.',
+        );
+      }
+      let config = resumed ? resumed.config : resolveConfig({ ...settings, logEvery: STUDIO_LOG_EVERY });
       if (classNames.length < 2) {
         throw new Error(`The dataset has ${classNames.length} class(es); training needs at least 2 (images/<label>/...).`);
       }
@@ -101,10 +139,15 @@ export class TrainingSession {
           if (done === total || done % 16 === 0) this.post({ type: 'trainingPreparing', done, total });
         },
       });
+      if (!resumed) {
+        const stepsPerEpoch = Math.floor(data.train.count / Math.max(1, Math.min(config.batch, data.train.count)));
+        config = resolveConfig({ ...config, checkpointEvery: Math.max(1, Math.ceil(stepsPerEpoch / CHECKPOINTS_PER_EPOCH)) });
+      }
+      const runConfig = config;
       this.model?.dispose();
       const model = createModelFor(config, classNames.length);
       Object.assign(this, { model, config, classNames, lastCheckpoint: null, history: [], test: null, dataset: loaded });
-      if (this.initWeights) {
+      if (this.initWeights && !resumed) {
         // Throws StateDictMismatchError naming every mismatch if the settings changed since the import.
         importSafetensors(model, this.initWeights.bytes, null, { skipFc: this.initWeights.report.freshClassifier, castFloats: true });
       }
@@ -114,21 +157,21 @@ export class TrainingSession {
 
       const sendFrame = async (step: number) => {
         if (overlay.length === 0) return;
-        const items = await renderCamFrame(model, data.val, overlay, config, classNames, batch);
+        const items = await renderCamFrame(model, data.val, overlay, runConfig, classNames, batch);
         this.post({ type: 'camFrame', step, classNames, items });
       };
 
       const onEvent = async (e: TrainEvent) => {
         switch (e.type) {
           case 'start':
-            this.post({ type: 'trainingStarted', config, classNames, stepsPerEpoch: e.stepsPerEpoch, totalSteps: e.totalSteps });
+            this.post({ type: 'trainingStarted', config: runConfig, classNames, stepsPerEpoch: e.stepsPerEpoch, totalSteps: e.totalSteps });
             return sendFrame(0);
           case 'step':
             this.post({
               type: 'trainingProgress',
               progress: {
                 epoch: e.epoch + 1,
-                epochs: config.epochs,
+                epochs: runConfig.epochs,
                 step: e.globalStep,
                 totalSteps: e.totalSteps,
                 lr: e.lr,
@@ -143,9 +186,22 @@ export class TrainingSession {
             this.history = [...this.history, e.record];
             this.post({ type: 'trainingEpoch', record: e.record });
             return;
-          case 'checkpoint':
+          case 'checkpoint': {
             this.lastCheckpoint = e.bytes;
+            const saved: SavedRun = {
+              savedAt: new Date().toISOString(),
+              datasetSource: loaded.source,
+              datasetName: loaded.name,
+              datasetImages: loaded.report.images,
+              checkpoint: e.bytes,
+            };
+            try {
+              await runStore.save(saved);
+            } catch (err) {
+              this.post({ type: 'error', message: `Could not keep the checkpoint in this browser: ${String(err)}. Training continues.` });
+            }
             return;
+          }
           case 'done':
             this.test = e.test;
             return;
@@ -156,22 +212,29 @@ export class TrainingSession {
         config,
         data,
         model,
+        resume,
         onEvent,
         control: {
           shouldStop: () => this.stopRequested,
           waitWhilePaused: () => (this.paused ? new Promise<void>((wake) => this.resumeWaiters.push(wake)) : Promise.resolve()),
         },
       });
-      if (!result.stopped) await sendFrame(-1);
+      if (!result.stopped) {
+        await sendFrame(-1);
+        await runStore.clear().catch(() => undefined);
+        this.post({ type: 'savedRun', run: null });
+      }
+      if (result.stopped) await this.announceSavedRun();
       this.post({
         type: 'trainingFinished',
         outcome: result.stopped ? 'stopped' : 'done',
         message: result.stopped
           ? 'Training stopped; a checkpoint of the last step was kept.'
-          : `Training finished: ${config.epochs} epoch(s).`,
+          : `Training finished: ${runConfig.epochs} epoch(s).`,
         test: result.test,
       });
     } catch (err) {
+      await this.announceSavedRun();
       this.post({ type: 'trainingFinished', outcome: 'failed', message: err instanceof Error ? err.message : String(err), test: null });
     } finally {
       this.running = false;

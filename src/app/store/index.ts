@@ -45,7 +45,7 @@ export function routeFromWorker(store: StudioStore, message: FromWorker): void {
     case 'trainingPreparing':
       return s.preparingReceived(message.done, message.total);
     case 'trainingStarted':
-      return s.trainingStarted(message.config);
+      return s.trainingStarted(message.config, message.classNames);
     case 'trainingProgress':
       return s.progressReceived(message.progress);
     case 'trainingEpoch':
@@ -81,6 +81,8 @@ export function routeFromWorker(store: StudioStore, message: FromWorker): void {
       return s.exportFailed(message.message);
     case 'weightsImported':
       return s.weightsImported(message.report);
+    case 'savedRun':
+      return s.savedRunReceived(message.run);
     case 'selfTestResult':
       return;
     default: {

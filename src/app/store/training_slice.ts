@@ -1,6 +1,7 @@
 import type {
   CamFrameItem,
   EpochRecord,
+  SavedRunSummary,
   SplitMetrics,
   TrainConfig,
   TrainingOutcome,
@@ -31,6 +32,8 @@ export interface TrainingSlice {
   preparing: { done: number; total: number } | null;
   /** the validated config of the current (or last) run, as the worker resolved it */
   runConfig: TrainConfig | null;
+  /** class order of the current run (the model's outputs) */
+  runClassNames: string[];
   /** latest batched progress from the worker; null before the first step */
   progress: TrainingProgress | null;
   /** one point per progress message: the loss charts' data */
@@ -39,12 +42,17 @@ export interface TrainingSlice {
   epochHistory: EpochRecord[];
   camFrame: CamFrame | null;
   lastOutcome: { outcome: TrainingOutcome; message: string; test: SplitMetrics | null } | null;
+  /** an interrupted run kept in this browser, resumable from its last checkpoint */
+  savedRun: SavedRunSummary | null;
   startTraining(): void;
+  resumeSavedRun(): void;
+  discardSavedRun(): void;
+  savedRunReceived(run: SavedRunSummary | null): void;
   pauseTraining(): void;
   resumeTraining(): void;
   stopTraining(): void;
   preparingReceived(done: number, total: number): void;
-  trainingStarted(config: TrainConfig): void;
+  trainingStarted(config: TrainConfig, classNames: string[]): void;
   progressReceived(progress: TrainingProgress): void;
   epochReceived(record: EpochRecord): void;
   camFrameReceived(frame: CamFrame): void;
@@ -53,27 +61,40 @@ export interface TrainingSlice {
   trainingHalted(): void;
 }
 
-export const createTrainingSlice: SliceCreator<TrainingSlice> = (port) => (set, get) => ({
-  trainingStatus: 'idle',
+const FRESH_RUN = {
+  trainingStatus: 'preparing',
   preparing: null,
-  runConfig: null,
   progress: null,
   lossHistory: [],
   epochHistory: [],
   camFrame: null,
   lastOutcome: null,
+} satisfies Partial<TrainingSlice>;
+
+export const createTrainingSlice: SliceCreator<TrainingSlice> = (port) => (set, get) => ({
+  trainingStatus: 'idle',
+  preparing: null,
+  runConfig: null,
+  runClassNames: [],
+  progress: null,
+  lossHistory: [],
+  epochHistory: [],
+  camFrame: null,
+  lastOutcome: null,
+  savedRun: null,
   startTraining: () => {
-    set({
-      trainingStatus: 'preparing',
-      preparing: null,
-      progress: null,
-      lossHistory: [],
-      epochHistory: [],
-      camFrame: null,
-      lastOutcome: null,
-    });
+    set(FRESH_RUN);
     port.post({ type: 'startTraining', settings: get().settings });
   },
+  resumeSavedRun: () => {
+    set({ ...FRESH_RUN, savedRun: null });
+    port.post({ type: 'resumeSavedRun' });
+  },
+  discardSavedRun: () => {
+    set({ savedRun: null });
+    port.post({ type: 'discardSavedRun' });
+  },
+  savedRunReceived: (savedRun) => set({ savedRun }),
   pauseTraining: () => {
     set({ trainingStatus: 'paused' });
     port.post({ type: 'pauseTraining' });
@@ -87,8 +108,8 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (port) => (set, 
     port.post({ type: 'stopTraining' });
   },
   preparingReceived: (done, total) => set({ preparing: { done, total } }),
-  trainingStarted: (runConfig) =>
-    set((s) => ({ runConfig, trainingStatus: s.trainingStatus === 'preparing' ? 'running' : s.trainingStatus })),
+  trainingStarted: (runConfig, runClassNames) =>
+    set((s) => ({ runConfig, runClassNames, trainingStatus: s.trainingStatus === 'preparing' ? 'running' : s.trainingStatus })),
   progressReceived: (progress) =>
     set((s) => ({ progress, lossHistory: [...s.lossHistory, { step: progress.step, ...progress.loss }] })),
   epochReceived: (record) => set((s) => ({ epochHistory: [...s.epochHistory, record] })),
