@@ -10,6 +10,8 @@ import { resolveConfig, type TrainConfig } from '../engine/train/config.ts';
 import { createModelFor } from '../engine/train/loop.ts';
 import { Optimizer } from '../engine/train/optimizer.ts';
 import { trainStep } from '../engine/train/step.ts';
+import { prepareKernels } from '../engine/kernels/cam_ops.ts';
+import { useFastConvBackpropFilter } from '../engine/kernels/register_webgpu.ts';
 import type { Batch } from '../engine/train/data.ts';
 import { medianMs, type TimingOptions } from './timing.ts';
 
@@ -21,6 +23,8 @@ export interface TrainingCase {
 
 export interface TrainingResult extends TrainingCase {
   backend: string;
+  /** 'gazecam': our WGSL Conv2DBackpropFilter; 'tfjs': tfjs-backend-webgpu's own (A/B baseline) */
+  convFilterKernel: 'gazecam' | 'tfjs';
   imagesPerSec: number;
   stepMs: number;
   /** forward + backward ~ 3x forward, the usual convention */
@@ -55,8 +59,10 @@ export async function benchTrainingStep(
   tc: TrainingCase,
   timing: TimingOptions = { warmup: 2, runs: 5 },
   overrides: Partial<TrainConfig> = {},
+  convFilterKernel: 'gazecam' | 'tfjs' = 'gazecam',
 ): Promise<TrainingResult> {
   const numClasses = 3;
+  if (prepareKernels()) useFastConvBackpropFilter(convFilterKernel === 'gazecam');
   const c = resolveConfig({ arch: tc.arch, size: tc.size, batch: tc.batch, method: 'cam', loss: 'kl', ...overrides });
   const model = createModelFor(c, numClasses);
   const optimizer = new Optimizer(c.optimizer, c.momentum, c.weightDecay);
@@ -82,6 +88,7 @@ export async function benchTrainingStep(
     return {
       ...tc,
       backend: tf.getBackend(),
+      convFilterKernel,
       imagesPerSec,
       stepMs,
       gflopPerImage,
@@ -91,6 +98,7 @@ export async function benchTrainingStep(
       tensorLeak,
     };
   } finally {
+    if (tf.getBackend() === 'webgpu') useFastConvBackpropFilter(true);
     tf.dispose(Object.values(batch));
     optimizer.dispose();
     model.dispose();

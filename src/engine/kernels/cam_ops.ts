@@ -7,7 +7,11 @@ import { camMapsReference } from './cam_reference.ts';
 import { refineCamsReference, upsampleAlignCornersReference, type RefinedCams } from './refine_reference.ts';
 import { CAM_MAPS, REFINE_CAMS, registerWebGPUKernels } from './register_webgpu.ts';
 
-function onWebGPU(): boolean {
+/**
+ * True on webgpu, after registering our kernels there (the fused CAM ops, and the faster
+ * Conv2DBackpropFilter). Training and evaluation call it up front; cheap after the first call.
+ */
+export function prepareKernels(): boolean {
   if (tf.getBackend() !== 'webgpu') return false;
   registerWebGPUKernels();
   return true;
@@ -21,7 +25,7 @@ export function camMaps(fmapNhwc: tf.Tensor4D, fcWeight: tf.Tensor2D): tf.Tensor
         'pass the classifier weight as [C,K] (transpose of nn.Linear.weight).',
     );
   }
-  if (!onWebGPU()) return camMapsReference(fmapNhwc, fcWeight);
+  if (!prepareKernels()) return camMapsReference(fmapNhwc, fcWeight);
   return tf.engine().runKernel(CAM_MAPS, { fmap: fmapNhwc, weight: fcWeight }) as tf.Tensor4D;
 }
 
@@ -30,7 +34,7 @@ export function refineCams(camNhwc: tf.Tensor4D, [outH, outW]: [number, number])
   if (!(outH >= 1 && outW >= 1 && Number.isInteger(outH) && Number.isInteger(outW))) {
     throw new Error(`refineCams: target size must be positive integers, got [${outH}, ${outW}]`);
   }
-  if (!onWebGPU()) return refineCamsReference(camNhwc, [outH, outW]);
+  if (!prepareKernels()) return refineCamsReference(camNhwc, [outH, outW]);
   const [cams, sigmoidCams, stats] = tf.engine().runKernel(REFINE_CAMS, { cam: camNhwc }, { outH, outW }) as tf.Tensor4D[];
   // stats are an internal output kept for the gradient; the engine holds its own reference.
   stats.dispose();

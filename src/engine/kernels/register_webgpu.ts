@@ -16,6 +16,13 @@ import {
   RefineStatsProgram,
 } from './refine_webgpu.ts';
 import { alignCornersScale, type ProgramUniform, type WebGPUBackendLike } from './webgpu_program.ts';
+import {
+  ConvFilterPartialsProgram,
+  ConvFilterReduceProgram,
+  convFilterUniforms,
+  planSplits,
+  type ConvGeometry,
+} from './conv_backprop_filter_webgpu.ts';
 
 export const CAM_MAPS = 'GazecamCamMaps';
 export const CAM_MAPS_GRAD = 'GazecamCamMapsGrad';
@@ -98,12 +105,58 @@ function refineCamsGradKernel(args: { inputs: tf.NamedTensorInfoMap; backend: un
   return dCam;
 }
 
+/** tfjs's own webgpu Conv2DBackpropFilter, kept for NCHW/dilated calls and for parity tests. */
+let tfjsConvBackpropFilter: tf.KernelConfig | undefined;
+
+function convBackpropFilterKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
+  const backend = args.backend as WebGPUBackendLike;
+  const { x, dy } = take(args.inputs, 'x', 'dy');
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as {
+    strides: number | [number, number];
+    pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+    dataFormat: 'NHWC' | 'NCHW';
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    filterShape: [number, number, number, number];
+  };
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false,
+    tf.backend_util.convertConv2DDataFormat(dataFormat),
+  );
+  if (info.dataFormat !== 'channelsLast') return tfjsConvBackpropFilter!.kernelFunc(args as never);
+  const g: ConvGeometry = {
+    batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, inC: info.inChannels,
+    outH: info.outHeight, outW: info.outWidth, outC: info.outChannels, kH: info.filterHeight, kW: info.filterWidth,
+    strideH: info.strideHeight, strideW: info.strideWidth, padTop: info.padInfo.top, padLeft: info.padInfo.left,
+  };
+  const plan = planSplits(g);
+  const partials = backend.runWebGPUProgram(new ConvFilterPartialsProgram(plan, g.outC), [x, dy], 'float32', convFilterUniforms(g, plan));
+  const dW = backend.runWebGPUProgram(new ConvFilterReduceProgram(filterShape), [partials], 'float32');
+  backend.disposeData(partials.dataId);
+  return dW;
+}
+
+/**
+ * Swaps tfjs's webgpu Conv2DBackpropFilter for ours (true) or back (false). Idempotent. Parity
+ * tests compare the two on the same backend.
+ */
+export function useFastConvBackpropFilter(enabled: boolean): void {
+  const name = 'Conv2DBackpropFilter';
+  tfjsConvBackpropFilter ??= tf.getKernel(name, 'webgpu');
+  if (!tfjsConvBackpropFilter) throw new Error('tfjs-backend-webgpu is not loaded: no Conv2DBackpropFilter to replace');
+  const current = tf.getKernel(name, 'webgpu');
+  const wanted = enabled ? convBackpropFilterKernel : tfjsConvBackpropFilter.kernelFunc;
+  if (current?.kernelFunc === wanted) return;
+  tf.unregisterKernel(name, 'webgpu');
+  tf.registerKernel({ kernelName: name, backendName: 'webgpu', kernelFunc: wanted as tf.KernelFunc });
+}
+
 let registered = false;
 
 /** Idempotent; called lazily the first time a CAM op runs on webgpu. */
 export function registerWebGPUKernels(): void {
   if (registered) return;
   registered = true;
+  useFastConvBackpropFilter(true);
   const kernels: Array<[string, tf.KernelFunc]> = [
     [CAM_MAPS, camMapsKernel as tf.KernelFunc],
     [CAM_MAPS_GRAD, camMapsGradKernel as tf.KernelFunc],

@@ -4,7 +4,7 @@
  * loss and the refined CAMs).
  */
 import * as tf from '@tensorflow/tfjs';
-import { camMaps, refineCams } from '../kernels/cam_ops.ts';
+import { camMaps, prepareKernels, refineCams } from '../kernels/cam_ops.ts';
 import type { ResNet } from '../model/index.ts';
 import type { TrainConfig } from './config.ts';
 import { disposeBatch, makeBatch, normaliseImages, type SplitData } from './data.ts';
@@ -37,6 +37,7 @@ export async function evaluateSplit(
   numClasses: number,
   options: { collect?: boolean; batch?: number } = {},
 ): Promise<{ metrics: SplitMetrics; predictions?: Predictions }> {
+  prepareKernels();
   const batchSize = options.batch ?? c.batch;
   const pixels = c.size * c.size;
   const acc = new MetricsAccumulator(numClasses);

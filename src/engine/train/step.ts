@@ -3,7 +3,7 @@
  * update. No GPU->CPU sync: the losses come back as tensors the caller reads at log points.
  */
 import * as tf from '@tensorflow/tfjs';
-import { camMaps, refineCams, upsampleAlignCorners } from '../kernels/cam_ops.ts';
+import { camMaps, prepareKernels, refineCams, upsampleAlignCorners } from '../kernels/cam_ops.ts';
 import type { ResNet } from '../model/index.ts';
 import { usesCamLoss, usesGazeHead, type TrainConfig } from './config.ts';
 import { normaliseImages, type Batch } from './data.ts';
@@ -22,6 +22,7 @@ export interface StepLosses {
 
 /** Forward + losses; shared by the training step and tests of the loss graph. */
 export function computeLosses(model: ResNet, batch: Batch, c: TrainConfig, training: boolean): StepLosses {
+  prepareKernels();
   const size: [number, number] = [c.size, c.size];
   const x = normaliseImages(batch.images, c.mean, c.std);
   const { logits, fmap, gazeLogits } = model.forward(x, { training });

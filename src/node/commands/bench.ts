@@ -18,6 +18,7 @@ export const usage = `usage: gazecam bench [kernels|training|all] [--json] [--ba
             first step (pipeline compilation) apart (default: resnet10-small at 64 and 128,
             resnet18 at 224, batch 16; --arch/--size/--batch pick one case)
   all       both (the default)
+  --ab-conv-filter  also time each training case with tfjs's own Conv2DBackpropFilter (A/B)
   Medians of --runs after --warmup; --json prints one JSON object as the last stdout line.`;
 
 const SUITES = ['kernels', 'training'] as const;
@@ -31,6 +32,7 @@ export async function run(argv: string[]): Promise<number> {
     batch: { type: 'int' },
     size: { type: 'int' },
     arch: { type: 'string' },
+    'ab-conv-filter': { type: 'boolean' },
   });
   const suite = positional[0] ?? 'all';
   if (!(SUITES as readonly string[]).includes(suite) && suite !== 'all') {
@@ -59,8 +61,11 @@ export async function run(argv: string[]): Promise<number> {
       if (!isResNetArch(arch)) throw new UsageError(`unknown --arch ${arch}`);
       cases = [{ arch, size: (flags.size as number) ?? 64, batch: (flags.batch as number) ?? 16 }];
     }
+    const stepTiming = { warmup: (flags.warmup as number) ?? 2, runs: (flags.runs as number) ?? 5 };
     for (const tc of cases) {
-      training.push(await benchTrainingStep(tc, { warmup: (flags.warmup as number) ?? 2, runs: (flags.runs as number) ?? 5 }));
+      training.push(await benchTrainingStep(tc, stepTiming));
+      // A/B on the same adapter, same process: tfjs's own Conv2DBackpropFilter instead of ours.
+      if (flags['ab-conv-filter'] && backend === 'webgpu') training.push(await benchTrainingStep(tc, stepTiming, {}, 'tfjs'));
     }
   }
   if (backend === 'webgpu') assertNoGPUErrors('gazecam bench');
@@ -75,7 +80,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   for (const t of training) {
     console.log(
-      `train ${t.arch} ${t.size}px batch ${t.batch} (CAM stride ${t.camStride}) on ${t.backend}: ${t.imagesPerSec.toFixed(2)} img/s ` +
+      `train ${t.arch} ${t.size}px batch ${t.batch} (CAM stride ${t.camStride}) on ${t.backend}, ${t.convFilterKernel} conv filter grad: ` +
+        `${t.imagesPerSec.toFixed(2)} img/s ` +
         `(${t.stepMs.toFixed(0)} ms/step), ${t.gflopPerImage.toFixed(3)} GFLOP/img, ${t.achievedGflops.toFixed(2)} GFLOP/s; ` +
         `first step ${t.firstStepMs.toFixed(0)} ms; tensor leak ${t.tensorLeak}`,
     );

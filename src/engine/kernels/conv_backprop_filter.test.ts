@@ -1,0 +1,79 @@
+/**
+ * Our webgpu Conv2DBackpropFilter against tfjs's own (same backend, kernel swapped) and against
+ * tfjs cpu, over the geometries a ResNet has: the 7x7/2 stem, 3x3 convs with stride 1 and 2, 1x1
+ * downsample convs, 'same' padding, channel counts that are not multiples of the 64-wide tile.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxRelError, useBackend } from '../../../test/helpers/backends.ts';
+import { assertNoGPUErrors } from '../../node/webgpu.ts';
+import { planSplits } from './conv_backprop_filter_webgpu.ts';
+import { registerWebGPUKernels, useFastConvBackpropFilter } from './register_webgpu.ts';
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+interface Case { name: string; x: [number, number, number, number]; k: number; outC: number; stride: number; pad: Pad }
+
+const explicit = (p: number): Pad => [[0, 0], [p, p], [p, p], [0, 0]];
+const CASES: Case[] = [
+  { name: 'stem 7x7/2 pad 3', x: [2, 32, 32, 3], k: 7, outC: 16, stride: 2, pad: explicit(3) },
+  { name: '3x3/1 pad 1', x: [2, 8, 8, 16], k: 3, outC: 16, stride: 1, pad: explicit(1) },
+  { name: '3x3/2 pad 1, odd size', x: [2, 9, 9, 8], k: 3, outC: 24, stride: 2, pad: explicit(1) },
+  { name: '1x1/2 downsample', x: [2, 8, 8, 16], k: 1, outC: 32, stride: 2, pad: 'valid' },
+  { name: '3x3 same, 70 -> 130 channels (several tiles)', x: [3, 12, 12, 70], k: 3, outC: 130, stride: 1, pad: 'same' },
+  { name: 'many positions (split-K)', x: [8, 32, 32, 4], k: 3, outC: 8, stride: 1, pad: explicit(1) },
+];
+
+async function filterGrad(c: Case, seed: number): Promise<Float32Array> {
+  const dW = tf.tidy(() => {
+    const x = tf.randomNormal(c.x, 0, 1, 'float32', seed) as tf.Tensor4D;
+    const w = tf.randomNormal([c.k, c.k, c.x[3], c.outC], 0, 0.1, 'float32', seed + 1) as tf.Tensor4D;
+    const f = (wv: tf.Tensor) => {
+      const y = tf.conv2d(x, wv as tf.Tensor4D, c.stride, c.pad);
+      return tf.sum(tf.mul(y, tf.randomNormal(y.shape, 0, 1, 'float32', seed + 2)));
+    };
+    return tf.grad(f)(w);
+  });
+  const values = (await dW.data()) as Float32Array;
+  dW.dispose();
+  return values;
+}
+
+const relToMax = (a: Float32Array, b: Float32Array) => maxRelError(a, b, Math.max(...Array.from(b, Math.abs)));
+
+describe('Conv2DBackpropFilter (implicit GEMM, split-K) on webgpu', () => {
+  beforeAll(async () => {
+    await useBackend('webgpu');
+    registerWebGPUKernels();
+  });
+  afterAll(() => useFastConvBackpropFilter(true));
+
+  for (const c of CASES) {
+    it(`matches tfjs's own kernel and tfjs cpu: ${c.name}`, async () => {
+      useFastConvBackpropFilter(false);
+      const tfjsWebgpu = await filterGrad(c, 11);
+      useFastConvBackpropFilter(true);
+      const ours = await filterGrad(c, 11);
+      assertNoGPUErrors(c.name);
+      await useBackend('cpu');
+      const cpu = await filterGrad(c, 11);
+      await useBackend('webgpu');
+      expect(relToMax(ours, tfjsWebgpu)).toBeLessThan(1e-5);
+      expect(relToMax(ours, cpu)).toBeLessThan(1e-5);
+    });
+  }
+
+  it('really swaps the registered kernel', () => {
+    useFastConvBackpropFilter(false);
+    const theirs = tf.getKernel('Conv2DBackpropFilter', 'webgpu')!.kernelFunc;
+    useFastConvBackpropFilter(true);
+    const ours = tf.getKernel('Conv2DBackpropFilter', 'webgpu')!.kernelFunc;
+    expect(ours).not.toBe(theirs);
+  });
+
+  it('plans split-K so small filters over many positions still fill the GPU', () => {
+    const stem = planSplits({ batch: 16, inH: 224, inW: 224, inC: 3, outH: 112, outW: 112, outC: 64, kH: 7, kW: 7, strideH: 2, strideW: 2, padTop: 3, padLeft: 3 });
+    expect(stem.tilesR * stem.tilesC * stem.splits).toBeGreaterThanOrEqual(256);
+    expect(stem.chunk * stem.splits).toBeGreaterThanOrEqual(stem.positions);
+    expect(stem.chunk % 16).toBe(0);
+  });
+});
