@@ -59,9 +59,10 @@ test('trains the demo with live progress, changing CAM overlays, pause/resume an
   const pause = page.getByRole('button', { name: 'Pause' });
   await pause.click();
   await expect(pause).toHaveAttribute('aria-pressed', 'true');
-  await page.waitForTimeout(4_000); // let the step in flight finish
+  // The worker confirms once the step in flight is done; from then on nothing moves.
+  await expect(page.getByRole('status', { name: 'Training status' })).toHaveText(/^Paused/, { timeout: 120_000 });
   const pausedAt = await progress.getAttribute('aria-valuenow');
-  await page.waitForTimeout(4_000);
+  await page.waitForTimeout(5_000);
   await expect(progress).toHaveAttribute('aria-valuenow', pausedAt!);
   await pause.click();
   await expect(pause).toHaveAttribute('aria-pressed', 'false');
@@ -153,4 +154,26 @@ test('a reload mid-run offers to resume from the last checkpoint, and resuming c
   await expect(page.getByRole('status', { name: 'Training status' })).toHaveText(/stopped/i, { timeout: 120_000 });
   // A stopped run stays resumable.
   await expect(page.getByRole('region', { name: 'Unfinished run' })).toBeVisible();
+});
+
+test('a finished run reports test results: confusion matrix, per-class AUC, CAM-gaze agreement', async ({ page, pageErrors: _ }) => {
+  await openStudio(page);
+  await configureTinyRun(page, 1);
+  await page.getByRole('button', { name: 'Load demo dataset' }).click();
+  await expect(page.getByRole('region', { name: 'Dataset report' })).toBeVisible({ timeout: 120_000 });
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByRole('status', { name: 'Training status' })).toHaveText(/finished/i, { timeout: 400_000 });
+  await expect(page.getByRole('region', { name: 'Training progress' }).getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+
+  const results = page.getByRole('region', { name: 'Results (test split)' });
+  const confusion = results.getByRole('table', { name: /Confusion matrix/ });
+  await expect(confusion.getByRole('row')).toHaveCount(4); // header + 3 classes
+  // Every test image is counted once in the matrix.
+  const cells = await confusion.getByRole('cell').allInnerTexts();
+  expect(cells.map(Number).filter(Number.isFinite).reduce((a, b) => a + b, 0)).toBe(30);
+  await expect(results.getByRole('table', { name: /ROC AUC per class/ }).getByRole('row')).toHaveCount(3);
+  await expect(results.getByText('CAM-gaze r')).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Validation metrics per epoch' }).getByRole('row', { name: /^1 / })).toBeVisible();
+  // A finished run leaves nothing to resume.
+  await expect(page.getByRole('region', { name: 'Unfinished run' })).toHaveCount(0);
 });

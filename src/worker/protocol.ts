@@ -266,6 +266,8 @@ export type FromWorker =
   | { type: 'trainingStarted'; config: TrainConfig; classNames: string[]; stepsPerEpoch: number; totalSteps: number }
   | { type: 'trainingProgress'; progress: TrainingProgress }
   | { type: 'trainingEpoch'; record: EpochRecord }
+  /** The loop has finished its step in flight and is holding (sent once per pause). */
+  | { type: 'trainingPaused' }
   | { type: 'camFrame'; step: number; classNames: string[]; items: CamFrameItem[] }
   | { type: 'trainingFinished'; outcome: TrainingOutcome; message: string; test: SplitMetrics | null }
   | { type: 'exportReady'; fileName: string; bytes: Uint8Array; files: string[] }

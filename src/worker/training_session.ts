@@ -216,7 +216,11 @@ export class TrainingSession {
         onEvent,
         control: {
           shouldStop: () => this.stopRequested,
-          waitWhilePaused: () => (this.paused ? new Promise<void>((wake) => this.resumeWaiters.push(wake)) : Promise.resolve()),
+          waitWhilePaused: () => {
+            if (!this.paused) return Promise.resolve();
+            this.post({ type: 'trainingPaused' });
+            return new Promise<void>((wake) => this.resumeWaiters.push(wake));
+          },
         },
       });
       if (!result.stopped) {

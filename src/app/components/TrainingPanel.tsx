@@ -56,9 +56,9 @@ export function TrainingPanel() {
         </button>
         <button
           type="button"
-          disabled={status !== 'running' && status !== 'paused'}
-          aria-pressed={status === 'paused'}
-          onClick={status === 'paused' ? resumeTraining : pauseTraining}
+          disabled={status !== 'running' && status !== 'paused' && status !== 'pausing'}
+          aria-pressed={status === 'paused' || status === 'pausing'}
+          onClick={status === 'running' ? pauseTraining : resumeTraining}
         >
           Pause
         </button>
@@ -70,6 +70,7 @@ export function TrainingPanel() {
             (preparing ? `Preparing images ${preparing.done} / ${preparing.total}…` : 'Preparing…')}
           {status === 'running' && !progress && 'Compiling GPU kernels and taking the first steps…'}
           {status === 'running' && progress && 'Training'}
+          {status === 'pausing' && 'Pausing after this step…'}
           {status === 'paused' && 'Paused — press Pause again to resume'}
           {status === 'stopping' && 'Stopping after this step…'}
           {status === 'idle' && lastOutcome?.message}

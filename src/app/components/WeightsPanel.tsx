@@ -25,7 +25,7 @@ export function WeightsPanel() {
 
   const exportBlocker = !hasModel
     ? 'Train a model first; a stopped run can be exported too.'
-    : status === 'running' || status === 'preparing' || status === 'stopping'
+    : status !== 'idle' && status !== 'paused'
       ? 'Pause or stop training to export.'
       : null;
   const canExport = isAvailable(exportAvailability) && exportBlocker === null && exportStatus.state !== 'working';

@@ -48,6 +48,8 @@ export function routeFromWorker(store: StudioStore, message: FromWorker): void {
       return s.trainingStarted(message.config, message.classNames);
     case 'trainingProgress':
       return s.progressReceived(message.progress);
+    case 'trainingPaused':
+      return s.trainingPaused();
     case 'trainingEpoch':
       return s.epochReceived(message.record);
     case 'camFrame':

@@ -112,6 +112,8 @@ describe('studio store', () => {
     });
     expect(s().lossHistory).toEqual([{ step: 2, ...loss }]);
     s().pauseTraining();
+    expect(s().trainingStatus).toBe('pausing');
+    routeFromWorker(store, { type: 'trainingPaused' });
     expect(s().trainingStatus).toBe('paused');
     s().resumeTraining();
     s().stopTraining();

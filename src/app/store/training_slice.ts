@@ -9,7 +9,8 @@ import type {
 } from '../../worker/protocol.ts';
 import type { SliceCreator } from './types.ts';
 
-export type TrainingStatus = 'idle' | 'preparing' | 'running' | 'paused' | 'stopping';
+/** 'pausing': asked, the step in flight is finishing; 'paused': the worker confirmed it holds. */
+export type TrainingStatus = 'idle' | 'preparing' | 'running' | 'pausing' | 'paused' | 'stopping';
 
 export interface CamFrame {
   /** global step the CAMs were computed after; 0 before training, -1 after the last step */
@@ -56,6 +57,7 @@ export interface TrainingSlice {
   progressReceived(progress: TrainingProgress): void;
   epochReceived(record: EpochRecord): void;
   camFrameReceived(frame: CamFrame): void;
+  trainingPaused(): void;
   trainingFinished(outcome: TrainingOutcome, message: string, test: SplitMetrics | null): void;
   /** the worker refused a training request */
   trainingHalted(): void;
@@ -96,7 +98,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (port) => (set, 
   },
   savedRunReceived: (savedRun) => set({ savedRun }),
   pauseTraining: () => {
-    set({ trainingStatus: 'paused' });
+    set({ trainingStatus: 'pausing' });
     port.post({ type: 'pauseTraining' });
   },
   resumeTraining: () => {
@@ -114,6 +116,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (port) => (set, 
     set((s) => ({ progress, lossHistory: [...s.lossHistory, { step: progress.step, ...progress.loss }] })),
   epochReceived: (record) => set((s) => ({ epochHistory: [...s.epochHistory, record] })),
   camFrameReceived: (camFrame) => set({ camFrame }),
+  trainingPaused: () => set((s) => (s.trainingStatus === 'pausing' ? { trainingStatus: 'paused' } : {})),
   trainingFinished: (outcome, message, test) => set({ trainingStatus: 'idle', lastOutcome: { outcome, message, test } }),
   trainingHalted: () => set({ trainingStatus: 'idle' }),
 });
