@@ -6,8 +6,9 @@
  * gradients for every parameter and running statistics. On cpu and on webgpu.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { forEachBackend, maxRelError, type BackendName } from '../helpers/backends.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forEachBackend, maxRelError, useBackend, type BackendName } from '../helpers/backends.ts';
+import { useFastConvBackpropFilter } from '../../src/engine/kernels/register_webgpu.ts';
 import { createResNet, type CamStride, type ResNet, type ResNetArch } from '../../src/engine/model/index.ts';
 import {
   importSafetensors,
@@ -155,6 +156,45 @@ function trainingLoss(model: ResNet, x: tf.Tensor4D, labels: number[], keep: tf.
   return loss as tf.Scalar;
 }
 
+async function checkTrainingStep(c: ParityCase, backend: string): Promise<void> {
+  const { model, x, labels, expected } = loadCase(c);
+  const kept: tf.Tensor[] = [];
+  const named = model.namedTrainableVariables();
+  const { value, grads } = tf.variableGrads(() => trainingLoss(model, x, labels, kept), named.map(([, v]) => v));
+  const verdicts: Verdict[] = [];
+  const judge = (key: string, ours: ArrayLike<number>, errFn: ErrFn) => verdicts.push(judgeAgainstTorch(expected, key, ours, errFn));
+  judge('train.loss', await value.data(), maxRelError);
+  judge('train.logits', await kept[0].data(), maxRelError);
+  judge('train.fmap', await nchwValues(kept[1] as tf.Tensor4D), normRelError);
+  // Gradients are judged against the scale of the whole gradient: some are ~0 by construction (a
+  // BN bias feeding, through a mostly-active ReLU and a conv, into another training-mode BN that
+  // removes constant shifts), and their entries are float32 noise in PyTorch as well.
+  const gradScale = Math.max(...named.map(([name]) => maxAbs(floatOf(expected, `grad.${name}`).values)));
+  const gradErr: ErrFn = (a, b) => maxAbsDiff(a, b) / Math.max(maxAbs(b), GRAD_FLOOR * gradScale);
+  const specs = new Map([...model.backboneSpecs, ...model.headSpecs].map((s) => [s.name, s]));
+  for (const [name, variable] of named) {
+    judge(`grad.${name}`, toTorchLayout(specs.get(name)!, (await grads[variable.name].data()) as Float32Array), gradErr);
+  }
+  for (const spec of model.backboneSpecs) {
+    if (spec.role === 'bn_running_mean' || spec.role === 'bn_running_var') {
+      judge(`after.${spec.name}`, (await model.variable(spec.name).data()) as Float32Array, normRelError);
+    } else if (spec.role === 'bn_num_batches_tracked') {
+      expect(model.numBatchesTracked(spec.name)).toBe(toIntegers(expected.tensors.get(`after.${spec.name}`)!)[0]);
+    }
+  }
+  relaxToTorchWorst(verdicts, 'grad.');
+  const worst = (prefix: string) =>
+    verdicts.filter((v) => v.key.startsWith(prefix)).reduce((a, b) => (b.err > a.err ? b : a), { key: '-', err: 0, ok: true, note: '' });
+  const summary = (label: string, v: Verdict) => `${label} ${v.err.toExponential(2)}${label.startsWith('worst') ? ` (${v.key})` : ''}${v.note}`;
+  console.log(
+    `[parity ${backend}] ${c.id} train: ${summary('loss', worst('train.loss'))}, ${summary('logits', worst('train.logits'))}, ` +
+      `${summary('fmap', worst('train.fmap'))}, ${summary('worst grad', worst('grad.'))}, ${summary('worst running stat', worst('after.'))}`,
+  );
+  expect(verdicts.filter((v) => !v.ok).map((v) => `${v.key}: ${v.err.toExponential(2)}${v.note}`)).toEqual([]);
+  tf.dispose([value, x, ...kept, ...Object.values(grads)]);
+  model.dispose();
+}
+
 forEachBackend('PyTorch parity', (backend) => {
   for (const c of CASES.filter((k) => !k.backends || k.backends.includes(backend))) {
     it(`${c.id}: eval logits, feature map and gaze logits match torch`, async () => {
@@ -173,43 +213,19 @@ forEachBackend('PyTorch parity', (backend) => {
       model.dispose();
     }, SLOW_MS);
 
-    it(`${c.id}: one training step's loss, gradients and running stats match torch`, async () => {
-      const { model, x, labels, expected } = loadCase(c);
-      const kept: tf.Tensor[] = [];
-      const named = model.namedTrainableVariables();
-      const { value, grads } = tf.variableGrads(() => trainingLoss(model, x, labels, kept), named.map(([, v]) => v));
-      const verdicts: Verdict[] = [];
-      const judge = (key: string, ours: ArrayLike<number>, errFn: ErrFn) => verdicts.push(judgeAgainstTorch(expected, key, ours, errFn));
-      judge('train.loss', await value.data(), maxRelError);
-      judge('train.logits', await kept[0].data(), maxRelError);
-      judge('train.fmap', await nchwValues(kept[1] as tf.Tensor4D), normRelError);
-      // Gradients are judged against the scale of the whole gradient: some are ~0 by construction (a
-      // BN bias feeding, through a mostly-active ReLU and a conv, into another training-mode BN that
-      // removes constant shifts), and their entries are float32 noise in PyTorch as well.
-      const gradScale = Math.max(...named.map(([name]) => maxAbs(floatOf(expected, `grad.${name}`).values)));
-      const gradErr: ErrFn = (a, b) => maxAbsDiff(a, b) / Math.max(maxAbs(b), GRAD_FLOOR * gradScale);
-      const specs = new Map([...model.backboneSpecs, ...model.headSpecs].map((s) => [s.name, s]));
-      for (const [name, variable] of named) {
-        judge(`grad.${name}`, toTorchLayout(specs.get(name)!, (await grads[variable.name].data()) as Float32Array), gradErr);
-      }
-      for (const spec of model.backboneSpecs) {
-        if (spec.role === 'bn_running_mean' || spec.role === 'bn_running_var') {
-          judge(`after.${spec.name}`, (await model.variable(spec.name).data()) as Float32Array, normRelError);
-        } else if (spec.role === 'bn_num_batches_tracked') {
-          expect(model.numBatchesTracked(spec.name)).toBe(toIntegers(expected.tensors.get(`after.${spec.name}`)!)[0]);
-        }
-      }
-      relaxToTorchWorst(verdicts, 'grad.');
-      const worst = (prefix: string) =>
-        verdicts.filter((v) => v.key.startsWith(prefix)).reduce((a, b) => (b.err > a.err ? b : a), { key: '-', err: 0, ok: true, note: '' });
-      const summary = (label: string, v: Verdict) => `${label} ${v.err.toExponential(2)}${label.startsWith('worst') ? ` (${v.key})` : ''}${v.note}`;
-      console.log(
-        `[parity ${backend}] ${c.id} train: ${summary('loss', worst('train.loss'))}, ${summary('logits', worst('train.logits'))}, ` +
-          `${summary('fmap', worst('train.fmap'))}, ${summary('worst grad', worst('grad.'))}, ${summary('worst running stat', worst('after.'))}`,
-      );
-      expect(verdicts.filter((v) => !v.ok).map((v) => `${v.key}: ${v.err.toExponential(2)}${v.note}`)).toEqual([]);
-      tf.dispose([value, x, ...kept, ...Object.values(grads)]);
-      model.dispose();
-    }, SLOW_MS);
+    it(`${c.id}: one training step's loss, gradients and running stats match torch`, () => checkTrainingStep(c, backend), SLOW_MS);
+  }
+});
+
+// The training path as the engine runs it on webgpu: with the engine's own WGSL
+// Conv2DBackpropFilter swapped in for tfjs's (src/engine/kernels/register_webgpu.ts).
+describe('PyTorch parity [webgpu, engine kernels]', () => {
+  beforeAll(async () => {
+    await useBackend('webgpu');
+    useFastConvBackpropFilter(true);
+  });
+  afterAll(() => useFastConvBackpropFilter(false));
+  for (const c of CASES.filter((k) => k.arch !== 'resnet50')) {
+    it(`${c.id}: one training step matches torch`, () => checkTrainingStep(c, 'webgpu+engine kernels'), SLOW_MS);
   }
 });
