@@ -88,3 +88,30 @@ test('files dropped anywhere on the page are read', async ({ page, pageErrors: _
   await expect(outcome).toBeVisible();
   await expect(outcome).toContainText('No images found');
 });
+
+test('DICOMs of every transfer syntax decode in the browser, on the WebAssembly codecs', async ({ page, pageErrors: _ }) => {
+  const { dicomSpecs, makeDicom } = await import('../scripts/make-data-fixtures.ts');
+  const root = mkdtempSync(join(tmpdir(), 'gazecam-e2e-dicom-'));
+  const dataset = join(root, 'dicom-set');
+  try {
+    const names = Object.keys(dicomSpecs());
+    for (const [i, [name, spec]] of Object.entries(dicomSpecs()).entries()) {
+      const path = join(dataset, 'images', i % 2 ? 'b' : 'a', `${name}.dcm`);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, await makeDicom(spec));
+    }
+    await openStudio(page);
+    await page.getByLabel('Dataset folder', { exact: true }).setInputFiles(dataset);
+    const report = page.getByRole('region', { name: 'Dataset report' });
+    await expect(report.getByRole('definition').first()).toHaveText(String(names.length), { timeout: 120_000 });
+    const grid = page.getByRole('list', { name: 'Dataset images' });
+    await expect(grid.getByRole('img')).toHaveCount(names.length, { timeout: 120_000 });
+    await expect(grid.getByRole('img', { name: /could not be read/ })).toHaveCount(0);
+    const { codecBuilds } = await page.evaluate(() => window.gazecam!.diagnostics());
+    console.log(`codec builds in the worker: ${JSON.stringify(codecBuilds)}`);
+    expect(Object.values(codecBuilds).length).toBeGreaterThan(0);
+    for (const build of Object.values(codecBuilds)) expect(build).toBe('wasm');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -3,7 +3,7 @@
  * CAM kernels in the worker on the active backend and returns every value as plain JSON, so a
  * caller outside the bundle can check them against its own maths.
  */
-import type { BackendName, SelfTestCase } from '../worker/protocol.ts';
+import type { BackendName, SelfTestCase, WorkerDiagnostics } from '../worker/protocol.ts';
 import type { WorkerClient } from './worker_client.ts';
 
 /** SelfTestCase with plain arrays instead of Float32Array. */
@@ -36,6 +36,8 @@ export interface PlainSelfTestReport {
 
 export interface DiagnosticsHandle {
   selfTest(cases: PlainSelfTestCase[]): Promise<PlainSelfTestReport>;
+  /** codec builds in use, live tensor count, backend */
+  diagnostics(): Promise<WorkerDiagnostics>;
 }
 
 declare global {
@@ -61,6 +63,7 @@ function toCase(c: PlainSelfTestCase): SelfTestCase {
 
 export function installDiagnostics(client: WorkerClient): void {
   window.gazecam = {
+    diagnostics: () => client.diagnostics(),
     async selfTest(cases) {
       const report = await client.selfTest(cases.map(toCase));
       return {

@@ -2,7 +2,7 @@
  * The UI thread's end of the worker: starts it, routes its events into the store, and pairs
  * request/response messages by `requestId`. No React here: the store and this client work without it.
  */
-import type { FromWorker, SelfTestCase, SelfTestReport, ToWorker } from '../worker/protocol.ts';
+import type { FromWorker, SelfTestCase, SelfTestReport, ToWorker, WorkerDiagnostics } from '../worker/protocol.ts';
 import { saveDownload } from './download.ts';
 import { routeFromWorker, type StudioStore, type WorkerPort } from './store/index.ts';
 
@@ -14,6 +14,7 @@ interface Pending {
 export interface WorkerClient extends WorkerPort {
   /** Runs the engine's CAM kernels in the worker on the active backend (see worker/self_test.ts). */
   selfTest(cases: SelfTestCase[]): Promise<SelfTestReport>;
+  diagnostics(): Promise<WorkerDiagnostics>;
   /** Routes events into `store`; events that arrive earlier are queued until then. */
   attach(store: StudioStore): void;
 }
@@ -71,6 +72,8 @@ export function createWorkerClient(): WorkerClient {
 
   return {
     post,
+    diagnostics: async () =>
+      (await request((requestId) => ({ type: 'diagnostics', requestId }), 'diagnosticsResult')).diagnostics,
     selfTest: async (cases) => (await request((requestId) => ({ type: 'selfTest', requestId, cases }), 'selfTestResult')).report,
     attach: (s) => {
       store = s;

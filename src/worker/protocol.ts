@@ -112,6 +112,14 @@ export interface SelfTestCaseResult {
   dFcWeight?: Float32Array;
 }
 
+export interface WorkerDiagnostics {
+  /** which build each DICOM codec loaded so far runs on */
+  codecBuilds: Partial<Record<string, 'wasm' | 'asm.js'>>;
+  /** tf.memory().numTensors: flat across steps when nothing leaks */
+  numTensors: number;
+  backend: string;
+}
+
 export interface SelfTestReport {
   backend: BackendName;
   cases: SelfTestCaseResult[];
@@ -219,6 +227,8 @@ export type ToWorker =
   /** Detect capabilities (once) and start tfjs on `backend`. Replies: capabilities, then backendReady or backendFailed. */
   | { type: 'init'; backend: BackendName }
   | { type: 'selfTest'; requestId: number; cases: SelfTestCase[] }
+  /** Internals for tests and devtools. Reply: diagnosticsResult. */
+  | { type: 'diagnostics'; requestId: number }
   | { type: 'loadDataset'; files: DatasetFile[] }
   | { type: 'loadDemoDataset' }
   /** Decode samples of the current dataset at `size` px for the thumbnail grid. Reply: thumbnails. */
@@ -246,6 +256,7 @@ export type FromWorker =
   /** The GPU device went away (driver reset, tab in background too long, ...). */
   | { type: 'deviceLost'; message: string }
   | { type: 'selfTestResult'; requestId: number; report: SelfTestReport }
+  | { type: 'diagnosticsResult'; requestId: number; diagnostics: WorkerDiagnostics }
   /** A dataset scan began (`fileCount` files handed over) / finished / could not be read at all. */
   | { type: 'datasetLoading'; source: DatasetSource; fileCount: number }
   | {

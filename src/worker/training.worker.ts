@@ -3,8 +3,11 @@
  * only renders. This file is the message switch: each case hands off to a module that does the work
  * and posts results back through `post`, typed by protocol.ts.
  */
+import * as tf from '@tensorflow/tfjs';
+import { loadedCodecBuilds } from '../data/index.ts';
 import { startBackend, errorText } from './backend.ts';
 import { detectCapabilities } from './capabilities.ts';
+import { configureBrowserCodecs } from './codecs.ts';
 import { loadDemo, loadFolder, type LoadedDataset } from './dataset.ts';
 import { ENGINE_FEATURES } from './engine_features.ts';
 import type { Availability, BackendName, DatasetSource, FromWorker, ToWorker } from './protocol.ts';
@@ -20,6 +23,7 @@ interface WorkerScope {
   addEventListener(type: 'message', listener: (event: MessageEvent<ToWorker>) => void): void;
 }
 const scope = self as unknown as WorkerScope;
+configureBrowserCodecs();
 
 function post(message: FromWorker): void {
   scope.postMessage(message);
@@ -140,6 +144,12 @@ async function handle(message: ToWorker): Promise<void> {
       const report = await runSelfTest(message.cases);
       return post({ type: 'selfTestResult', requestId: message.requestId, report });
     }
+    case 'diagnostics':
+      return post({
+        type: 'diagnosticsResult',
+        requestId: message.requestId,
+        diagnostics: { codecBuilds: loadedCodecBuilds(), numTensors: tf.memory().numTensors, backend: tf.getBackend() },
+      });
     case 'loadDataset':
       return ingest('folder', message.files.length, () => loadFolder(message.files));
     case 'loadDemoDataset':

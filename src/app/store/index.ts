@@ -86,6 +86,7 @@ export function routeFromWorker(store: StudioStore, message: FromWorker): void {
     case 'savedRun':
       return s.savedRunReceived(message.run);
     case 'selfTestResult':
+    case 'diagnosticsResult':
       return;
     default: {
       const exhaustive: never = message;
