@@ -10,7 +10,7 @@ test('opens the studio and shows the WebGPU adapter the worker got', async ({ pa
   expect(report.backend).toBe('webgpu');
 });
 
-test('lays out every control by its accessible name, with reasons for what is not wired yet', async ({ page, pageErrors: _ }) => {
+test('lays out every control by its accessible name; a disabled control says why', async ({ page, pageErrors: _ }) => {
   await openStudio(page);
   await expect(page.getByLabel('Dataset folder', { exact: true })).toBeAttached();
   await expect(page.getByRole('region', { name: 'Drop dataset folder here' })).toBeVisible();

@@ -62,11 +62,19 @@ test('trains the demo with live progress, changing CAM overlays, pause/resume an
   // The worker confirms once the step in flight is done; from then on nothing moves.
   await expect(page.getByRole('status', { name: 'Training status' })).toHaveText(/^Paused/, { timeout: 120_000 });
   const pausedAt = await progress.getAttribute('aria-valuenow');
+  const tensorsAtFirstPause = (await page.evaluate(() => window.gazecam!.diagnostics())).numTensors;
   await page.waitForTimeout(5_000);
   await expect(progress).toHaveAttribute('aria-valuenow', pausedAt!);
   await pause.click();
   await expect(pause).toHaveAttribute('aria-pressed', 'false');
   await expect.poll(() => percentDone(page), { timeout: 120_000 }).toBeGreaterThan(Number(pausedAt));
+
+  // Between steps the live tensors are the model's and the optimizer's only: the same count at
+  // every pause, however many steps and CAM refreshes ran in between.
+  await pause.click();
+  await expect(page.getByRole('status', { name: 'Training status' })).toHaveText(/^Paused/, { timeout: 120_000 });
+  expect((await page.evaluate(() => window.gazecam!.diagnostics())).numTensors, 'tensors leaked by training steps').toBe(tensorsAtFirstPause);
+  await pause.click();
 
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByRole('status', { name: 'Training status' })).toHaveText(/stopped/i, { timeout: 120_000 });
