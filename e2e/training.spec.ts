@@ -184,4 +184,12 @@ test('a finished run reports test results: confusion matrix, per-class AUC, CAM-
   await expect(page.getByRole('table', { name: 'Validation metrics per epoch' }).getByRole('row', { name: /^1 / })).toBeVisible();
   // A finished run leaves nothing to resume.
   await expect(page.getByRole('region', { name: 'Unfinished run' })).toHaveCount(0);
+
+  // A second run without gaze supervision, compared side by side on the same test split.
+  await page.getByLabel('Method', { exact: true }).selectOption('none');
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByRole('status', { name: 'Training status' })).toHaveText(/finished/i, { timeout: 400_000 });
+  const comparison = results.getByRole('table', { name: 'Runs compared on the same test split' });
+  await expect(comparison.getByRole('columnheader')).toHaveText(['Run 1', 'Run 2']);
+  await expect(comparison.getByRole('row', { name: /^Setup/ })).toContainText('no gaze');
 });

@@ -74,7 +74,10 @@ export interface EngineFeatures {
 /** The engine's ResNet catalogue (src/engine/model/arch.ts), names as in run.json and the CLI. */
 export type Architecture = ResNetArch;
 export type GazeMethod = Method;
-export type TrainSettings = Pick<TrainConfig, 'arch' | 'size' | 'batch' | 'epochs' | 'lr' | 'lambda' | 'method' | 'loss'>;
+export type TrainSettings = Pick<
+  TrainConfig,
+  'arch' | 'size' | 'batch' | 'epochs' | 'lr' | 'lambda' | 'method' | 'loss' | 'optimizer' | 'seed'
+>;
 export type { EpochRecord, GazeLoss, LossValues, SplitMetrics, TrainConfig };
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { useStudio } from '../use_studio.ts';
+import { RunComparison } from './RunComparison.tsx';
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '—');
 
@@ -74,6 +75,7 @@ export function ResultsPanel() {
           </tbody>
         </table>
       </div>
+      <RunComparison />
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import type { GazeMethod, TrainSettings } from '../../worker/protocol.ts';
-import { ARCH_OPTIONS, GAZE_LOSS_OPTIONS, INPUT_SIZES, METHODS, NUMERIC_LIMITS } from '../store/settings_slice.ts';
+import { ARCH_OPTIONS, GAZE_LOSS_OPTIONS, INPUT_SIZES, METHODS, NUMERIC_LIMITS, OPTIMIZER_OPTIONS } from '../store/settings_slice.ts';
 import { useStudio } from '../use_studio.ts';
 
 type NumericKey = keyof typeof NUMERIC_LIMITS;
@@ -46,7 +46,7 @@ function NumberField({ field, label, step }: { field: NumericKey; label: string;
   );
 }
 
-function SelectField<K extends 'arch' | 'size' | 'method' | 'loss'>(props: {
+function SelectField<K extends 'arch' | 'size' | 'method' | 'loss' | 'optimizer'>(props: {
   field: K;
   label: string;
   options: { value: TrainSettings[K]; label: string; description?: string }[];
@@ -100,6 +100,8 @@ export function SettingsPanel() {
         <NumberField field="lambda" label="Gaze loss weight" step="any" />
         <SelectField field="method" label="Method" options={METHOD_OPTIONS} wide />
         <SelectField field="loss" label="Gaze loss" options={GAZE_LOSS_OPTIONS} wide />
+        <SelectField field="optimizer" label="Optimizer" options={OPTIMIZER_OPTIONS} />
+        <NumberField field="seed" label="Seed" step="1" />
       </div>
     </section>
   );

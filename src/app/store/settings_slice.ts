@@ -1,4 +1,5 @@
 import { ARCHITECTURES, RESNET_ARCHS } from '../../engine/model/arch.ts';
+import type { OptimizerName } from '../../engine/train/config.ts';
 import type { Architecture, Capabilities, GazeLoss, GazeMethod, TrainSettings } from '../../worker/protocol.ts';
 import type { SliceCreator } from './types.ts';
 
@@ -13,6 +14,11 @@ export const GAZE_LOSS_OPTIONS: { value: GazeLoss; label: string; description: s
   { value: 'mse', label: 'MSE (seed)', description: "The paper's loss on sigmoid CAMs; ignores CAM mass below 40% of the peak." },
   { value: 'bce', label: 'Binary cross-entropy', description: 'On sigmoid CAMs, like MSE.' },
   { value: 'l1', label: 'L1', description: 'On sigmoid CAMs, like MSE.' },
+];
+
+export const OPTIMIZER_OPTIONS: { value: OptimizerName; label: string }[] = [
+  { value: 'adam', label: 'Adam' },
+  { value: 'sgd', label: 'SGD with momentum' },
 ];
 
 export const METHODS: { value: GazeMethod; label: string }[] = [
@@ -32,6 +38,8 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   lambda: 1,
   method: 'cam',
   loss: 'kl',
+  optimizer: 'adam',
+  seed: 0,
 };
 
 /**
@@ -45,7 +53,7 @@ export function defaultSettingsFor(capabilities: Capabilities): TrainSettings {
   return software ? { ...DEFAULT_SETTINGS, arch: 'resnet10-small', size: 64, batch: 8 } : DEFAULT_SETTINGS;
 }
 
-type NumericField = 'size' | 'batch' | 'epochs' | 'lr' | 'lambda';
+type NumericField = 'size' | 'batch' | 'epochs' | 'lr' | 'lambda' | 'seed';
 
 /** Per numeric field: inclusive range and whether it must be an integer. */
 export const NUMERIC_LIMITS: Record<NumericField, { min: number; max: number; integer: boolean }> = {
@@ -54,6 +62,7 @@ export const NUMERIC_LIMITS: Record<NumericField, { min: number; max: number; in
   epochs: { min: 1, max: 1000, integer: true },
   lr: { min: 1e-7, max: 1, integer: false },
   lambda: { min: 0, max: 100, integer: false },
+  seed: { min: 0, max: 2 ** 31 - 1, integer: true },
 };
 
 export type SettingsErrors = Partial<Record<keyof TrainSettings, string>>;

@@ -19,6 +19,18 @@ export interface CamFrame {
   items: CamFrameItem[];
 }
 
+/** A finished run, kept for the side-by-side comparison (same dataset, same split). */
+export interface CompletedRun {
+  id: number;
+  datasetName: string;
+  config: TrainConfig;
+  test: SplitMetrics;
+}
+
+/** Runs kept for comparison; older ones drop off. */
+export const COMPARED_RUNS = 4;
+let nextRunId = 1;
+
 export interface LossPoint {
   step: number;
   total: number;
@@ -45,6 +57,8 @@ export interface TrainingSlice {
   lastOutcome: { outcome: TrainingOutcome; message: string; test: SplitMetrics | null } | null;
   /** an interrupted run kept in this browser, resumable from its last checkpoint */
   savedRun: SavedRunSummary | null;
+  /** finished runs of this session, oldest first */
+  completedRuns: CompletedRun[];
   startTraining(): void;
   resumeSavedRun(): void;
   discardSavedRun(): void;
@@ -84,6 +98,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (port) => (set, 
   camFrame: null,
   lastOutcome: null,
   savedRun: null,
+  completedRuns: [],
   startTraining: () => {
     set(FRESH_RUN);
     port.post({ type: 'startTraining', settings: get().settings });
@@ -117,7 +132,14 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (port) => (set, 
   epochReceived: (record) => set((s) => ({ epochHistory: [...s.epochHistory, record] })),
   camFrameReceived: (camFrame) => set({ camFrame }),
   trainingPaused: () => set((s) => (s.trainingStatus === 'pausing' ? { trainingStatus: 'paused' } : {})),
-  trainingFinished: (outcome, message, test) => set({ trainingStatus: 'idle', lastOutcome: { outcome, message, test } }),
+  trainingFinished: (outcome, message, test) =>
+    set((s) => {
+      const finished =
+        outcome === 'done' && test && s.runConfig && s.dataset.status === 'ready'
+          ? [...s.completedRuns, { id: nextRunId++, datasetName: s.dataset.name, config: s.runConfig, test }].slice(-COMPARED_RUNS)
+          : s.completedRuns;
+      return { trainingStatus: 'idle', lastOutcome: { outcome, message, test }, completedRuns: finished };
+    }),
   trainingHalted: () => set({ trainingStatus: 'idle' }),
 });
 
