@@ -9,7 +9,7 @@ import { expect, test } from './studio.ts';
 
 test.use({ launchOptions: { executablePath: CHROMIUM_EXECUTABLE, args: BASE_ARGS } });
 
-test('without WebGPU the studio says so and trains on the slower fallback', async ({ page, pageErrors: _ }) => {
+test('without WebGPU the studio says so and runs the engine on the slower fallback', async ({ page, pageErrors: _ }) => {
   await page.goto('/');
   const gpu = page.getByRole('status', { name: 'GPU' });
   await expect(gpu.getByText('WebGPU is not available.')).toBeVisible();

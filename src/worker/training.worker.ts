@@ -188,11 +188,16 @@ async function handle(message: ToWorker): Promise<void> {
     }
     case 'importWeights': {
       if (unavailable(message, ENGINE_FEATURES.weightsImport)) return;
-      await activeBackend();
-      const classes = currentDataset ? currentDataset.dataset.classNames.length : null;
-      const { report, weights } = await checkImportedWeights(message.file, message.settings, classes);
-      if (weights) training.initWeights = weights;
-      return post({ type: 'weightsImported', report });
+      try {
+        await activeBackend();
+        const classes = currentDataset ? currentDataset.dataset.classNames.length : null;
+        const { report, weights } = await checkImportedWeights(message.file, message.settings, classes);
+        if (weights) training.initWeights = weights;
+        return post({ type: 'weightsImported', report });
+      } catch (err) {
+        const report = { ok: false as const, fileName: message.file.name, message: errorText(err), mismatches: [] };
+        return post({ type: 'weightsImported', report });
+      }
     }
     case 'clearImportedWeights':
       training.initWeights = null;
@@ -200,8 +205,12 @@ async function handle(message: ToWorker): Promise<void> {
     case 'resumeSavedRun': {
       const refuse = (why: string) => post({ type: 'trainingFinished', outcome: 'failed', message: why, test: null });
       if (training.isRunning) return refuse('A training run is already in progress.');
-      await activeBackend();
-      return resumeSavedRun(refuse);
+      try {
+        await activeBackend();
+        return await resumeSavedRun(refuse);
+      } catch (err) {
+        return refuse(`Could not resume: ${errorText(err)}`);
+      }
     }
     case 'discardSavedRun':
       await runStore.clear();

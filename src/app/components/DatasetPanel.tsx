@@ -11,7 +11,8 @@ import { DisabledReason, isAvailable } from './DisabledReason.tsx';
 export function DatasetPanel() {
   const ingestion = useStudio((s) => s.engine?.datasetIngestion ?? null);
   const demo = useStudio((s) => s.engine?.demoDataset ?? null);
-  const loading = useStudio((s) => s.dataset.status === 'loading');
+  // A new dataset while training would leave the run's data and the report out of step.
+  const loading = useStudio((s) => s.dataset.status === 'loading' || s.trainingStatus !== 'idle');
   const loadFolder = useStudio((s) => s.loadFolder);
   const loadDemo = useStudio((s) => s.loadDemo);
   const notify = useStudio((s) => s.notify);
