@@ -32,7 +32,14 @@ const OVERLAY_IMAGES = 6;
  * studio's point is watching the run; on a fast GPU this costs a little throughput.
  */
 const STUDIO_LOG_EVERY = 2;
-/** Progress messages between CAM overlay refreshes (each is one extra inference batch). */
+/**
+ * Posting cadence, by time as well as by steps: on a fast GPU a step takes milliseconds, and the
+ * UI needs neither hundreds of progress messages per second nor a CAM refresh per step (each
+ * refresh is one extra inference batch and one readback).
+ */
+const PROGRESS_MIN_INTERVAL_MS = 250;
+const FRAME_MIN_INTERVAL_MS = 3000;
+/** ...but on a slow adapter, where a step takes seconds, refresh CAMs every few progress messages. */
 const FRAMES_EVERY_PROGRESS = 2;
 /** Checkpoints per epoch kept in IndexedDB: a reload loses at most a quarter epoch. */
 const CHECKPOINTS_PER_EPOCH = 4;
@@ -154,6 +161,8 @@ export class TrainingSession {
       const overlay = pickOverlaySamples(data.val, classNames.length, OVERLAY_IMAGES);
       const batch = Math.min(config.batch, data.train.count);
       let progressCount = 0;
+      let lastProgressAt = 0;
+      let lastFrameAt = performance.now();
 
       const sendFrame = async (step: number) => {
         if (overlay.length === 0) return;
@@ -166,7 +175,11 @@ export class TrainingSession {
           case 'start':
             this.post({ type: 'trainingStarted', config: runConfig, classNames, stepsPerEpoch: e.stepsPerEpoch, totalSteps: e.totalSteps });
             return sendFrame(0);
-          case 'step':
+          case 'step': {
+            const now = performance.now();
+            const lastOfEpoch = e.stepInEpoch === Math.floor(e.totalSteps / runConfig.epochs);
+            if (now - lastProgressAt < PROGRESS_MIN_INTERVAL_MS && !lastOfEpoch) return;
+            lastProgressAt = now;
             this.post({
               type: 'trainingProgress',
               progress: {
@@ -180,8 +193,12 @@ export class TrainingSession {
                 etaSec: Number.isFinite(e.etaSec) ? e.etaSec : null,
               },
             });
-            if (++progressCount % FRAMES_EVERY_PROGRESS === 0) await sendFrame(e.globalStep);
+            if (++progressCount % FRAMES_EVERY_PROGRESS === 0 && now - lastFrameAt >= FRAME_MIN_INTERVAL_MS) {
+              await sendFrame(e.globalStep);
+              lastFrameAt = performance.now();
+            }
             return;
+          }
           case 'epoch':
             this.history = [...this.history, e.record];
             this.post({ type: 'trainingEpoch', record: e.record });
