@@ -4,3 +4,9 @@
  */
 export { camMaps, refineCams, upsampleAlignCorners } from './kernels/cam_ops.ts';
 export type { RefinedCams } from './kernels/refine_reference.ts';
+export { prepareKernels } from './kernels/cam_ops.ts';
+
+// The rest of the engine, by area (namespaced: names like `Optimizer` or `StateDict` stay unambiguous).
+export * as model from './model/index.ts';
+export * as io from './io/index.ts';
+export * as train from './train/index.ts';
