@@ -51,6 +51,7 @@ export default defineConfig({
       'react-dom/client',
       'zustand',
       'zustand/vanilla',
+      'uplot',
       'fast-png',
       'jpeg-js',
       'dicom-parser',
