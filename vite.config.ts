@@ -59,6 +59,9 @@ export default defineConfig({
       '@cornerstonejs/codec-openjpeg/decode',
       '@cornerstonejs/codec-charls/decode',
       '@cornerstonejs/codec-libjpeg-turbo-8bit/decode',
+      '@cornerstonejs/codec-openjpeg/decodewasmjs',
+      '@cornerstonejs/codec-charls/decodewasmjs',
+      '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs',
     ],
   },
 });
