@@ -151,6 +151,7 @@ try {
       decodePreprocessImagesPerSec: Number((result.images / result.preprocessS).toFixed(2)),
       cacheMB: Number(result.cacheMB.toFixed(1)),
       wallS: Number(wallS.toFixed(1)),
+      perImageMs: result.perImageMs,
       peakRendererRssMB: Math.round(peakRendererKb / 1024),
       peakChromiumTotalRssMB: Math.round(peakTotalKb / 1024),
     }),
