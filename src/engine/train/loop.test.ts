@@ -42,7 +42,7 @@ forEachBackend('training loop', () => {
   });
 
   for (const method of ['cam', 'multitask', 'both', 'none'] as const) {
-    it(`runs --method ${method} to completion with finite losses and validation metrics`, async () => {
+    it(`runs --method ${method} to completion with finite losses and validation metrics`, { timeout: 300_000 }, async () => {
       const { result, events } = await run(tiny({ method, loss: method === 'both' ? 'mse' : 'kl', epochs: 1 }));
       expect(result.stopped).toBe(false);
       expect(result.history).toHaveLength(1);
@@ -61,7 +61,8 @@ forEachBackend('training loop', () => {
     });
   }
 
-  it('resumes from a mid-run checkpoint to exactly the uninterrupted result', async () => {
+  // Three short runs; the tfjs cpu backend alone takes minutes here on a loaded 2-core machine.
+  it('resumes from a mid-run checkpoint to exactly the uninterrupted result', { timeout: 600_000 }, async () => {
     const config = tiny({ method: 'cam', loss: 'mse', optimizer: 'adam' });
     const full = await run(config);
     const stopped = await run(config, undefined, 10); // stops mid-epoch 2 (7 steps per epoch)
