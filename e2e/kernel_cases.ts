@@ -3,18 +3,8 @@
  * value is exact in float32: min, max and the zero-range case are then not up to rounding.
  */
 import type { PlainSelfTestCase } from '../src/app/diagnostics.ts';
-
-/** mulberry32: a fixed, seedable stream so the inputs never change between runs. */
-function stream(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A fixed, seedable stream (mulberry32) so the inputs never change between runs.
+import { mulberry32 as stream } from '../src/data/rng.ts';
 
 /** n values in [-2, 2) on a 1/16 grid. */
 function dyadic(next: () => number, n: number): number[] {

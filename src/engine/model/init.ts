@@ -9,17 +9,7 @@
  * random stream.
  */
 
-/** mulberry32: a tiny 32-bit PRNG, good enough for weight init and reproducible everywhere. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../data/rng.ts'; // one seeded stream for weights, splits and demo
 
 /** A per-tensor seed from the model seed and the parameter name, so adding a head or changing
  *  the class count leaves every other tensor's values unchanged. */
