@@ -8,7 +8,7 @@ import { forEachBackend } from '../../../test/helpers/backends.ts';
 import { demoDataset } from '../../../test/helpers/memory_dataset.ts';
 import { resolveConfig, type TrainConfig } from './config.ts';
 import { prepareTrainData, makeBatch, disposeBatch, type TrainData } from './data.ts';
-import { createModelFor, runTraining, type TrainEvent } from './loop.ts';
+import { createModelFor, runTraining, TrainingDivergedError, type TrainEvent } from './loop.ts';
 import { Optimizer } from './optimizer.ts';
 import { trainStep } from './step.ts';
 
@@ -74,6 +74,21 @@ forEachBackend('training loop', () => {
     const resumed = await run(config, last.bytes);
     expect(resumed.weights).toEqual(full.weights);
     expect(resumed.result.history.map((h) => h.val.loss)).toEqual(full.result.history.map((h) => h.val.loss));
+  });
+
+  it('stops on a NaN/Inf loss with a clear message and writes no checkpoint after it', { timeout: 300_000 }, async () => {
+    const first = await run(tiny({ epochs: 1, schedule: 'constant' }));
+    const good = first.events.filter((e) => e.type === 'checkpoint').at(-1);
+    if (good?.type !== 'checkpoint') throw new Error('no checkpoint after a good epoch');
+    // Same run, continued with an absurd learning rate: the weights blow up within a few steps.
+    const config = tiny({ epochs: 2, schedule: 'constant', lr: 1e30, logEvery: 1 });
+    const model = createModelFor(config, data.classNames.length);
+    const events: TrainEvent[] = [];
+    const attempt = runTraining({ config, data, model, resume: good.bytes, onEvent: (e) => { events.push(e); } });
+    await expect(attempt).rejects.toBeInstanceOf(TrainingDivergedError);
+    await expect(attempt).rejects.toThrow(/last good checkpoint \(epoch 1, step 0\).*lower learning rate/);
+    expect(events.filter((e) => e.type === 'checkpoint')).toHaveLength(0);
+    model.dispose();
   });
 
   it('keeps the tensor count flat across training steps', async () => {

@@ -106,7 +106,10 @@ export async function runTraining(args: {
   }
   await onEvent({ type: 'start', stepsPerEpoch, totalSteps, batch, resumedFrom: startEpoch * stepsPerEpoch + startStep });
 
+  // Where the last checkpoint stands (the resumed one counts): what a diverged run falls back to.
+  let lastCheckpoint: { epoch: number; step: number } | null = args.resume ? { epoch: startEpoch, step: startStep } : null;
   const checkpoint = async (epoch: number, stepInEpoch: number) => {
+    lastCheckpoint = { epoch, step: stepInEpoch };
     const meta = { config: c, classNames: data.classNames, epoch, stepInEpoch, globalStep: epoch * stepsPerEpoch + stepInEpoch, history };
     await onEvent({ type: 'checkpoint', bytes: await saveCheckpoint(model, optimizer, meta), meta });
   };
@@ -144,9 +147,12 @@ export async function runTraining(args: {
           // Sync point: losses back to the CPU (and a NaN/Inf check before anything is saved).
           const mean = await readMean(logSums, logSteps);
           if (!Object.values(mean).every(Number.isFinite)) {
+            const kept = lastCheckpoint
+              ? `the last good checkpoint (epoch ${lastCheckpoint.epoch}, step ${lastCheckpoint.step}) is kept`
+              : 'no checkpoint had been written yet';
             throw new TrainingDivergedError(
-              `Loss became ${mean.total} at epoch ${epoch + 1}, step ${step + 1}: the run was stopped and the last good ` +
-                `checkpoint (epoch ${epoch}, step ${firstStep}) kept. Try a lower learning rate (now ${c.lr}) or a smaller gaze loss weight (now ${c.lambda}).`,
+              `Loss became ${mean.total} at epoch ${epoch + 1}, step ${step + 1}: the run was stopped and ${kept}. ` +
+                `Try a lower learning rate (now ${c.lr}) or a smaller gaze loss weight (now ${c.lambda}).`,
             );
           }
           const seconds = (performance.now() - logStart) / 1000;
