@@ -12,14 +12,10 @@
  * min and max per map; `camReference` throws if they tie, rather than pick a convention.
  */
 
-export interface CamCase {
-  fmapShape: [number, number, number, number];
-  fmapNhwc: number[];
-  fcWeightShape: [number, number];
-  fcWeight: number[];
-  outSize: [number, number];
-  gradient?: { upstreamSigmoid: number[]; upstreamCams: number[] };
-}
+import type { PlainSelfTestCase } from '../src/app/diagnostics.ts';
+
+/** The self-test's input shape (a type only: the maths below shares no code with the engine). */
+export type CamCase = Omit<PlainSelfTestCase, 'name'>;
 
 export interface CamExpected {
   cam: number[];
