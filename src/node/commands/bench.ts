@@ -46,12 +46,16 @@ export async function run(argv: string[]): Promise<number> {
     await tf.setBackend('cpu');
   }
   const timing = { warmup: (flags.warmup as number) ?? 3, runs: (flags.runs as number) ?? 10 };
+  // Results are printed as they arrive: a long suite interrupted late still leaves its figures.
+  console.log(`adapter: ${adapter.description} (${adapter.vendor}, ${adapter.architecture}); backend ${tf.getBackend()}`);
+  console.log(`timing: medians after warm-up (kernels ${timing.warmup}+${timing.runs}, training ${(flags.warmup as number) ?? 2}+${(flags.runs as number) ?? 5} steps)`);
   const kernels: KernelResult[] = [];
   if (suite === 'kernels' || suite === 'all') {
     const shape = { ...DEFAULT_KERNEL_SHAPE };
     if (suite === 'kernels' && flags.batch) shape.batch = flags.batch as number;
     if (suite === 'kernels' && flags.size) [shape.outH, shape.outW] = [flags.size as number, flags.size as number];
     kernels.push(await benchCamKernels(shape, timing));
+    printKernel(kernels.at(-1)!);
   }
   const training: TrainingResult[] = [];
   if (suite === 'training' || suite === 'all') {
@@ -64,30 +68,33 @@ export async function run(argv: string[]): Promise<number> {
     const stepTiming = { warmup: (flags.warmup as number) ?? 2, runs: (flags.runs as number) ?? 5 };
     for (const tc of cases) {
       training.push(await benchTrainingStep(tc, stepTiming));
+      printTraining(training.at(-1)!);
       // A/B on the same adapter, same process: tfjs's own Conv2DBackpropFilter instead of ours.
-      if (flags['ab-conv-filter'] && backend === 'webgpu') training.push(await benchTrainingStep(tc, stepTiming, {}, 'tfjs'));
+      if (flags['ab-conv-filter'] && backend === 'webgpu') {
+        training.push(await benchTrainingStep(tc, stepTiming, {}, 'tfjs'));
+        printTraining(training.at(-1)!);
+      }
     }
   }
   if (backend === 'webgpu') assertNoGPUErrors('gazecam bench');
-  console.log(`adapter: ${adapter.description} (${adapter.vendor}, ${adapter.architecture}); backend ${tf.getBackend()}`);
-  console.log(`timing: medians after warm-up (kernels ${timing.warmup}+${timing.runs}, training ${(flags.warmup as number) ?? 2}+${(flags.runs as number) ?? 5} steps)`);
-  for (const k of kernels) {
-    console.log(
-      `${k.name} [${k.shape}]: fused ${k.fusedMs.toFixed(1)} ms, composed ${k.composedMs.toFixed(1)} ms ` +
-        `(reference ${k.composedReferenceMs.toFixed(1)}, naive resizeBilinear ${k.composedNaiveMs.toFixed(1)}) ` +
-        `-> ${k.speedup.toFixed(2)}x; fused first call ${k.fusedFirstMs.toFixed(0)} ms`,
-    );
-  }
-  for (const t of training) {
-    console.log(
-      `train ${t.arch} ${t.size}px batch ${t.batch} (CAM stride ${t.camStride}) on ${t.backend}, ${t.convFilterKernel} conv filter grad: ` +
-        `${t.imagesPerSec.toFixed(2)} img/s ` +
-        `(${t.stepMs.toFixed(0)} ms/step), ${t.gflopPerImage.toFixed(3)} GFLOP/img, ${t.achievedGflops.toFixed(2)} GFLOP/s; ` +
-        `first step ${t.firstStepMs.toFixed(0)} ms; tensor leak ${t.tensorLeak}`,
-    );
-  }
   if (flags.json) {
     console.log(JSON.stringify({ adapter, kernels, training }));
   }
   return 0;
+}
+
+function printKernel(k: KernelResult): void {
+  console.log(
+    `${k.name} [${k.shape}]: fused ${k.fusedMs.toFixed(1)} ms, composed ${k.composedMs.toFixed(1)} ms ` +
+      `(reference ${k.composedReferenceMs.toFixed(1)}, naive resizeBilinear ${k.composedNaiveMs.toFixed(1)}) ` +
+      `-> ${k.speedup.toFixed(2)}x; fused first call ${k.fusedFirstMs.toFixed(0)} ms`,
+  );
+}
+
+function printTraining(t: TrainingResult): void {
+  console.log(
+    `train ${t.arch} ${t.size}px batch ${t.batch} (CAM stride ${t.camStride}) on ${t.backend}, ${t.convFilterKernel} conv filter grad: ` +
+      `${t.imagesPerSec.toFixed(2)} img/s (${t.stepMs.toFixed(0)} ms/step), ${t.gflopPerImage.toFixed(3)} GFLOP/img, ` +
+      `${t.achievedGflops.toFixed(2)} GFLOP/s; first step ${t.firstStepMs.toFixed(0)} ms; tensor leak ${t.tensorLeak}`,
+  );
 }
