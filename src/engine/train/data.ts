@@ -18,8 +18,8 @@ export interface SplitData {
   /** count * size * size, gaze in [0, 255]; zeros where hasGaze is 0 */
   gaze: Uint8Array;
   hasGaze: Uint8Array;
-  labels: Int32Array;
   /** class index, -1 when unknown to the model (prediction on another dataset) */
+  labels: Int32Array;
   /** 1 where the sample's metadata marks a shortcut that contradicts the label (demo hard mode) */
   conflict: Uint8Array;
 }
