@@ -38,8 +38,8 @@ export interface TrainConfig {
   method: Method;
   /** Weight of the gaze term(s): loss = CE + lambda * gaze loss. */
   lambda: number;
-  /** CAM-to-gaze distance. mse is the seed's (on sigmoid CAMs); kl compares distributions and is
-   *  recommended (DESIGN.md section 1: it fixes shortcut learning where mse does not). */
+  /** CAM-to-gaze distance. mse is the seed's (on sigmoid CAMs) and the default; kl compares
+   *  distributions and is recommended (DESIGN.md section 1: it resists shortcuts where mse does not). */
   loss: GazeLoss;
   /** Loss of the multi-task gaze head. */
   multitaskLoss: MultitaskLoss;
@@ -74,7 +74,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   stepGamma: 0.1,
   method: 'cam',
   lambda: 1,
-  loss: 'kl',
+  loss: 'mse',
   multitaskLoss: 'mse',
   camClasses: 'true',
   camStride: 0,

@@ -40,7 +40,7 @@ export const usage = `usage: gazecam train <dataset> --out <run> [options]
   --lr X            peak learning rate (default 1e-3)
   --lambda X        gaze loss weight (default 1)
   --method M        ${METHODS.join('|')} (default cam)
-  --loss L          CAM loss: ${GAZE_LOSSES.join('|')} (default kl; mse is the seed's)
+  --loss L          CAM loss: ${GAZE_LOSSES.join('|')} (default mse, the seed's; kl recommended)
   --cam-stride S    32|16|8 output stride of the CAM (default: largest giving >= 8x8)
   --cam-classes C   true|all: supervise the true-class CAM (default) or every class
   --optimizer O     ${OPTIMIZERS.join('|')} (default adam); --momentum X, --weight-decay X
