@@ -6,9 +6,9 @@
  *   nn.Sequential(nn.Conv2d(C, hidden, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(hidden, 1, 1))
  * so its keys are `gaze_head.0.weight/bias` and `gaze_head.2.weight/bias`. It outputs logits at the
  * feature-map resolution (input/camStride); the loss upsamples them to the gaze map's size with
- * bilinear align_corners=True, exactly as CAMs are refined (see `upsampleGazeLogits`).
+ * bilinear align_corners=True, exactly as CAMs are refined (`upsampleAlignCorners` in
+ * kernels/cam_ops.ts, used by train/step.ts).
  */
-import * as tf from '@tensorflow/tfjs';
 import { convEntries, type ConvSpec, type StateEntrySpec } from './arch.ts';
 
 export const GAZE_HEAD_PREFIX = 'gaze_head.';
@@ -32,11 +32,4 @@ export function gazeHeadConvs(featureChannels: number, config: GazeHeadConfig): 
 
 export function gazeHeadStateSpecs(featureChannels: number, config: GazeHeadConfig): StateEntrySpec[] {
   return gazeHeadConvs(featureChannels, config).flatMap(convEntries);
-}
-
-/** gazeLogits [B,h,w,1] -> [B,H,W,1], bilinear with align_corners=True (identity when sizes match). */
-export function upsampleGazeLogits(gazeLogits: tf.Tensor4D, size: [number, number]): tf.Tensor4D {
-  const [, h, w] = gazeLogits.shape;
-  if (h === size[0] && w === size[1]) return gazeLogits;
-  return tf.image.resizeBilinear(gazeLogits, size, true);
 }

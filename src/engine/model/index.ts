@@ -25,7 +25,7 @@ export type {
   StateEntrySpec,
 } from './arch.ts';
 export { BN_EPS, BN_MOMENTUM } from './batch_norm.ts';
-export { DEFAULT_GAZE_HEAD, GAZE_HEAD_PREFIX, gazeHeadStateSpecs, upsampleGazeLogits } from './gaze_head.ts';
+export { DEFAULT_GAZE_HEAD, GAZE_HEAD_PREFIX, gazeHeadStateSpecs } from './gaze_head.ts';
 export type { GazeHeadConfig } from './gaze_head.ts';
 export { ResNet, createResNet, forwardFlopsPerImage } from './resnet.ts';
 export type { ForwardOptions, ForwardResult, ResNetConfig, ResolvedResNetConfig, StateEntry } from './resnet.ts';
