@@ -8,7 +8,7 @@
  * The speedup is quoted against the faster of the two.
  */
 import * as tf from '@tensorflow/tfjs';
-import { camMaps, refineCams } from '../engine/index.ts';
+import { camMaps, refineSigmoidCams } from '../engine/index.ts';
 import { camMapsReference } from '../engine/kernels/cam_reference.ts';
 import {
   refineCamsReference,
@@ -48,7 +48,7 @@ export const DEFAULT_KERNEL_SHAPE: KernelShape = {
 
 type CamPath = (fmap: tf.Tensor4D, w: tf.Tensor2D, size: [number, number]) => tf.Tensor4D;
 
-const fused: CamPath = (fmap, w, size) => refineCams(camMaps(fmap, w), size).sigmoidCams;
+const fused: CamPath = (fmap, w, size) => refineSigmoidCams(camMaps(fmap, w), size);
 const composedReference: CamPath = (fmap, w, size) => refineCamsReference(camMapsReference(fmap, w), size).sigmoidCams;
 /**
  * What a tfjs user would write first: native resizeBilinear and min/max (whose gradient differs

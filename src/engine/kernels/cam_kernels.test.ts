@@ -4,10 +4,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { camMaps, refineCams } from '../index.ts';
+import { camMaps, refineCams, refineSigmoidCams } from '../index.ts';
 import { camMapsReference } from './cam_reference.ts';
 import { alignCornersMatrix, refineCamsReference } from './refine_reference.ts';
-import { CAM_MAPS, CAM_MAPS_GRAD, REFINE_CAMS, REFINE_CAMS_GRAD } from './register_webgpu.ts';
+import {
+  CAM_MAPS,
+  CAM_MAPS_GRAD,
+  REFINE_CAMS,
+  REFINE_CAMS_GRAD,
+  REFINE_SIGMOID_CAMS,
+  REFINE_SIGMOID_CAMS_GRAD,
+} from './register_webgpu.ts';
 import { forEachBackend, maxRelError, useBackend } from '../../../test/helpers/backends.ts';
 
 function lossOf(impl: { cam: typeof camMaps; refine: typeof refineCams }, size: [number, number], g: tf.Tensor) {
@@ -32,6 +39,17 @@ describe('fused CAM kernels on webgpu', () => {
     tf.dispose([fmap, weight, g, ...profile.result as tf.Tensor[]]);
   });
 
+  it('runs the sigmoid-only kernels for refineSigmoidCams, forward and backward', async () => {
+    const fmap = tf.randomNormal([2, 4, 4, 8], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const weight = tf.randomNormal([8, 3], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const g = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 3);
+    const loss = (f: tf.Tensor) => tf.sum(tf.mul(refineSigmoidCams(camMaps(f as tf.Tensor4D, weight), [16, 16]), g));
+    const profile = await tf.profile(() => tf.grad(loss)(fmap));
+    expect(profile.kernelNames).toEqual(expect.arrayContaining([REFINE_SIGMOID_CAMS, REFINE_SIGMOID_CAMS_GRAD]));
+    expect(profile.kernelNames).not.toContain(REFINE_CAMS);
+    tf.dispose([fmap, weight, g, profile.result as tf.Tensor]);
+  });
+
   it('matches the reference at a ResNet-like shape (7x7x64 -> 224x224, K=3, B=2), forward and gradient', async () => {
     const fmap = tf.relu(tf.randomNormal([2, 7, 7, 64], 0, 1, 'float32', 7)) as tf.Tensor4D;
     const weight = tf.randomNormal([64, 3], 0, 0.1, 'float32', 8) as tf.Tensor2D;
@@ -45,7 +63,15 @@ describe('fused CAM kernels on webgpu', () => {
     const ref = (await dRef.data()) as Float32Array;
     const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     expect(maxRelError(await dFused.data(), ref, scale)).toBeLessThan(1e-4);
-    tf.dispose([fmap, weight, g, fused.cams, fused.sigmoidCams, reference.cams, reference.sigmoidCams, dFused, dRef]);
+    const sigmoidOnly = (f: tf.Tensor) => tf.sum(tf.mul(refineSigmoidCams(camMaps(f as tf.Tensor4D, weight), [224, 224]), g));
+    const sigmoidOnlyRef = (f: tf.Tensor) =>
+      tf.sum(tf.mul(refineCamsReference(camMapsReference(f as tf.Tensor4D, weight), [224, 224]).sigmoidCams, g));
+    const dSigFused = tf.grad(sigmoidOnly)(fmap);
+    const dSigRefTensor = tf.grad(sigmoidOnlyRef)(fmap);
+    const dSigRef = (await dSigRefTensor.data()) as Float32Array;
+    const sigScale = dSigRef.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(maxRelError(await dSigFused.data(), dSigRef, sigScale)).toBeLessThan(1e-4);
+    tf.dispose([fmap, weight, g, fused.cams, fused.sigmoidCams, reference.cams, reference.sigmoidCams, dFused, dRef, dSigFused, dSigRefTensor]);
   });
 
   it('handles a 1x1 CAM and a 1-pixel target (align_corners scale 0)', async () => {
@@ -66,7 +92,9 @@ forEachBackend('CAM ops hygiene', () => {
     const fmap = tf.randomNormal([2, 4, 4, 8], 0, 1, 'float32', 1) as tf.Tensor4D;
     const weight = tf.randomNormal([8, 3], 0, 1, 'float32', 2) as tf.Tensor2D;
     const g = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 3);
-    const step = () => tf.tidy(() => tf.grads(lossOf({ cam: camMaps, refine: refineCams }, [16, 16], g))([fmap, weight])[0]);
+    const sigmoidOnly = (f: tf.Tensor) => tf.sum(tf.mul(refineSigmoidCams(camMaps(f as tf.Tensor4D, weight), [16, 16]), g));
+    const step = () => tf.tidy(() =>
+      tf.add(tf.grads(lossOf({ cam: camMaps, refine: refineCams }, [16, 16], g))([fmap, weight])[0], tf.grad(sigmoidOnly)(fmap)));
     tf.dispose(step()); // first call may register kernels and create pools
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) {

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { camMapsReference } from './cam_reference.ts';
 import { refineCamsReference, upsampleAlignCornersReference, type RefinedCams } from './refine_reference.ts';
-import { CAM_MAPS, REFINE_CAMS, registerWebGPUKernels } from './register_webgpu.ts';
+import { CAM_MAPS, REFINE_CAMS, REFINE_SIGMOID_CAMS, registerWebGPUKernels } from './register_webgpu.ts';
 
 /**
  * True on webgpu, after registering our kernels there (the fused CAM ops, and the faster
@@ -29,16 +29,32 @@ export function camMaps(fmapNhwc: tf.Tensor4D, fcWeight: tf.Tensor2D): tf.Tensor
   return tf.engine().runKernel(CAM_MAPS, { fmap: fmapNhwc, weight: fcWeight }) as tf.Tensor4D;
 }
 
-/** cam [B,h,w,K] -> normalised cams and sigmoid cams at [H,W] (the seed's refine_cams). */
-export function refineCams(camNhwc: tf.Tensor4D, [outH, outW]: [number, number]): RefinedCams {
+function checkTargetSize(outH: number, outW: number): void {
   if (!(outH >= 1 && outW >= 1 && Number.isInteger(outH) && Number.isInteger(outW))) {
     throw new Error(`refineCams: target size must be positive integers, got [${outH}, ${outW}]`);
   }
+}
+
+/** cam [B,h,w,K] -> normalised cams and sigmoid cams at [H,W] (the seed's refine_cams). */
+export function refineCams(camNhwc: tf.Tensor4D, [outH, outW]: [number, number]): RefinedCams {
+  checkTargetSize(outH, outW);
   if (!prepareKernels()) return refineCamsReference(camNhwc, [outH, outW]);
   const [cams, sigmoidCams, stats] = tf.engine().runKernel(REFINE_CAMS, { cam: camNhwc }, { outH, outW }) as tf.Tensor4D[];
   // stats are an internal output kept for the gradient; the engine holds its own reference.
   stats.dispose();
   return { cams, sigmoidCams };
+}
+
+/**
+ * refine_cams' sigmoid output alone, for losses that use nothing else: on webgpu it skips writing
+ * the cams map and, in the backward, the zero gradient tfjs would upload for an unused output.
+ */
+export function refineSigmoidCams(camNhwc: tf.Tensor4D, [outH, outW]: [number, number]): tf.Tensor4D {
+  checkTargetSize(outH, outW);
+  if (!prepareKernels()) return refineCamsReference(camNhwc, [outH, outW]).sigmoidCams;
+  const [sigmoidCams, stats] = tf.engine().runKernel(REFINE_SIGMOID_CAMS, { cam: camNhwc }, { outH, outW }) as tf.Tensor4D[];
+  stats.dispose();
+  return sigmoidCams;
 }
 
 /**

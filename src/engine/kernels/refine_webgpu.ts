@@ -6,6 +6,11 @@
  * max and the first index of each over the upsampled H*W map; `cams = (u - min) / range` (range
  * exactly 0 -> 1e-5); `sigmoid(100 * (cams - 0.4))` from cams (a tfjs program has one output).
  *
+ * The sigmoid-only variant (what the losses use) fuses normalise and sigmoid into one pass and
+ * writes no cams map; its backward recomputes the x-upsampled rows and, from them, cams, and has no
+ * dCams term. Measured A/B in one process (B16 7x7x512 -> 224 K3, fwd+bwd, lavapipe): 204 vs 217-237
+ * ms for the two-output kernel, 1.10x.
+ *
  * Backward (3 dispatches): with g = dCams + dSig * 100 s (1 - s), r the (replaced) range and
  * nz = [range != 0]:  du_j = g_j / r + [j = argmin] (-S1 + nz S2) / r - [j = argmax] nz S2 / r,
  * where S1 = sum g and S2 = sum g * cams per (image, class) (the sums program). The bilinear
@@ -63,14 +68,18 @@ const NORMALISE_WGSL = `
 /**
  * dL/dcams at one output element: the cams path plus the sigmoid path. Reads the forward's saved
  * outputs (cams, sigmoidCams) instead of recomputing the upsample and the exp: measured on lavapipe,
- * recomputing made the backward the slowest part of the step.
+ * recomputing made the backward the slowest part of the step. Without a cams output (the
+ * sigmoid-only kernel) there is no dCams: tfjs would otherwise upload a zero tensor the size of the
+ * maps for the output nobody used.
  */
-const UPSTREAM_WGSL = `
+function upstreamWgsl(withCams: boolean): string {
+  return `
   fn gcUpstream(index : i32) -> f32 {
     let s = sigmoidCams[index];
-    return dCams[index] + dSig[index] * ${f32(SIGMOID_GAIN)} * s * (1.0 - s);
+    return ${withCams ? 'dCams[index] + ' : ''}dSig[index] * ${f32(SIGMOID_GAIN)} * s * (1.0 - s);
   }
 `;
+}
 
 /** The output coordinates whose bilinear taps can touch input coordinate i (with a margin). */
 const WINDOW_WGSL = `
@@ -187,6 +196,13 @@ export class RefineStatsProgram extends GroupReductionProgram {
   }
 }
 
+/** WGSL: the seed's sigmoid(100 * (cams - 0.4)). */
+const SIGMOID_WGSL = `
+  fn gcSigmoid(c : f32) -> f32 {
+    return 1.0 / (1.0 + exp(-${f32(SIGMOID_GAIN)} * (c - ${f32(SIGMOID_THRESHOLD)})));
+  }
+`;
+
 /** sigmoid(100 * (cams - 0.4)) from the cams output: no second upsample. */
 export class RefineSigmoidProgram extends ElementwiseProgram {
   shaderKey = 'gazecam_refine_sigmoid';
@@ -198,27 +214,32 @@ export class RefineSigmoidProgram extends ElementwiseProgram {
 
   getUserCode(): string {
     return `
+      ${SIGMOID_WGSL}
       fn main(index : i32) {
         if (index >= uniforms.size) { return; }
-        let c = cams[index];
-        setOutputAtIndex(index, 1.0 / (1.0 + exp(-${f32(SIGMOID_GAIN)} * (c - ${f32(SIGMOID_THRESHOLD)}))));
+        setOutputAtIndex(index, gcSigmoid(cams[index]));
       }`;
   }
 }
 
-/** cams = (upsampled - min) / range. */
+/**
+ * cams = (upsampled - min) / range; with `sigmoid`, sigmoid(100 (cams - 0.4)) straight away, for
+ * callers that only need the sigmoid maps (the training losses): one pass and one map written.
+ */
 export class RefineNormaliseProgram extends ElementwiseProgram {
-  shaderKey = 'gazecam_refine_normalise';
+  shaderKey: string;
   variableNames = ['rowsUp', 'stats'];
   override uniforms = REFINE_UNIFORMS;
 
-  constructor(camShape: number[], [outH, outW]: [number, number]) {
+  constructor(camShape: number[], [outH, outW]: [number, number], private readonly sigmoid = false) {
     super([camShape[0], outH, outW, camShape[3]]);
+    this.shaderKey = `gazecam_refine_normalise_${sigmoid ? 'sigmoid' : 'cams'}`;
   }
 
   getUserCode(): string {
     return `
       ${NORMALISE_WGSL}
+      ${SIGMOID_WGSL}
       fn main(index : i32) {
         if (index >= uniforms.size) { return; }
         let numClasses = uniforms.outShape[3];
@@ -229,30 +250,41 @@ export class RefineNormaliseProgram extends ElementwiseProgram {
         let b = pixel / (uniforms.outW * uniforms.outH);
         let group = b * numClasses + k;
         let c = (gcUpsampled(b, k, oy, ox) - stats[group * ${STATS_PER_GROUP}]) / gcRange(group);
-        setOutputAtIndex(index, c);
+        setOutputAtIndex(index, ${this.sigmoid ? 'gcSigmoid(c)' : 'c'});
       }`;
   }
 }
 
 /** Per (image, class): S1 = sum g, S2 = sum g * cams. Output [B,K,2]. */
 export class RefineGradSumsProgram extends GroupReductionProgram {
-  shaderKey = 'gazecam_refine_grad_sums';
+  shaderKey: string;
   // No 'cam': WGSL compilers drop unused bindings, and a binding tfjs binds but the shader dropped
   // is a validation error ("binding index 1 not present in the bind group layout").
-  variableNames = ['cams', 'sigmoidCams', 'dCams', 'dSig'];
+  variableNames: string[];
   override uniforms = REFINE_UNIFORMS;
 
-  constructor(camShape: number[]) {
+  /**
+   * withCams: the forward's cams output was used, so dCams exists and cams is read from memory.
+   * Without it (sigmoid-only kernel) cams is recomputed from the x-upsampled rows and the stats,
+   * with the forward's own arithmetic, so the value is the one the forward normalised.
+   */
+  constructor(camShape: number[], private readonly withCams = true) {
     const [b, , , k] = camShape;
     super([b, k, 2], b * k);
+    this.shaderKey = `gazecam_refine_grad_sums_${withCams ? 'both' : 'sigmoid'}`;
+    this.variableNames = withCams ? ['cams', 'sigmoidCams', 'dCams', 'dSig'] : ['rowsUp', 'stats', 'sigmoidCams', 'dSig'];
   }
 
   getUserCode(): string {
+    const camAt = this.withCams
+      ? 'cams[index]'
+      : `(gcUpsampled(b, k, p / uniforms.outW, p % uniforms.outW) - stats[group * ${STATS_PER_GROUP}]) / gcRange(group)`;
     return `
-      ${UPSTREAM_WGSL}
+      ${this.withCams ? '' : NORMALISE_WGSL}
+      ${upstreamWgsl(this.withCams)}
       var<workgroup> sumG : array<f32, ${REDUCE_WORKGROUP}>;
       var<workgroup> sumGC : array<f32, ${REDUCE_WORKGROUP}>;
-      ${reductionWgsl('camsShape', `
+      ${reductionWgsl(this.withCams ? 'camsShape' : 'rowsUpShape', `
       var s1 = 0.0;
       var s2 = 0.0;
       if (valid) {
@@ -260,7 +292,7 @@ export class RefineGradSumsProgram extends GroupReductionProgram {
           let index = (b * pixels + p) * numClasses + k;
           let g = gcUpstream(index);
           s1 = s1 + g;
-          s2 = s2 + g * cams[index];
+          s2 = s2 + g * ${camAt};
         }
       }
       sumG[lid] = s1;
@@ -282,19 +314,22 @@ export class RefineGradSumsProgram extends GroupReductionProgram {
 
 /** du summed along x through the bilinear taps: [B,H,w,K]. */
 export class RefineGradRowsProgram extends ElementwiseProgram {
-  shaderKey = 'gazecam_refine_grad_rows';
-  variableNames = ['stats', 'sigmoidCams', 'dCams', 'dSig', 'sums'];
+  shaderKey: string;
+  variableNames: string[];
   override uniforms = REFINE_UNIFORMS;
 
-  constructor(camShape: number[], [outH]: [number, number]) {
+  /** withCams: as RefineGradSumsProgram. */
+  constructor(camShape: number[], [outH]: [number, number], private readonly withCams = true) {
     const [b, , w, k] = camShape;
     super([b, outH, w, k]);
+    this.shaderKey = `gazecam_refine_grad_rows_${withCams ? 'both' : 'sigmoid'}`;
+    this.variableNames = withCams ? ['stats', 'sigmoidCams', 'dCams', 'dSig', 'sums'] : ['stats', 'sigmoidCams', 'dSig', 'sums'];
   }
 
   getUserCode(): string {
     return `
       ${TAP_WGSL}
-      ${UPSTREAM_WGSL}
+      ${upstreamWgsl(this.withCams)}
       ${WINDOW_WGSL}
       fn gcRange(group : i32) -> f32 {
         let range = stats[group * ${STATS_PER_GROUP} + 1] - stats[group * ${STATS_PER_GROUP}];

@@ -1,7 +1,8 @@
 /**
  * Registers the fused CAM kernels with tfjs for the webgpu backend, forward and backward.
  * Kernels: GazecamCamMaps (fmap, weight) -> cam; GazecamRefineCams (cam) -> [cams, sigmoidCams,
- * stats]; and their gradient kernels, each running the programs in cam_webgpu.ts / refine_webgpu.ts.
+ * stats]; GazecamRefineSigmoidCams (cam) -> [sigmoidCams, stats], for the losses, which use only the
+ * sigmoid maps; and their gradient kernels, each running the programs in cam_webgpu.ts / refine_webgpu.ts.
  * Gradients are registered against the forward kernel names, so tf.grad works through them.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -28,6 +29,8 @@ export const CAM_MAPS = 'GazecamCamMaps';
 export const CAM_MAPS_GRAD = 'GazecamCamMapsGrad';
 export const REFINE_CAMS = 'GazecamRefineCams';
 export const REFINE_CAMS_GRAD = 'GazecamRefineCamsGrad';
+export const REFINE_SIGMOID_CAMS = 'GazecamRefineSigmoidCams';
+export const REFINE_SIGMOID_CAMS_GRAD = 'GazecamRefineSigmoidCamsGrad';
 
 export interface RefineAttrs {
   outH: number;
@@ -105,6 +108,50 @@ function refineCamsGradKernel(args: { inputs: tf.NamedTensorInfoMap; backend: un
   return dCam;
 }
 
+/** refine_cams' sigmoid output alone: normalise and sigmoid in one pass, no cams map written. */
+function refineSigmoidCamsKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
+  const backend = args.backend as WebGPUBackendLike;
+  const { cam } = take(args.inputs, 'cam');
+  const attrs = args.attrs as RefineAttrs;
+  const size: [number, number] = [attrs.outH, attrs.outW];
+  const uniforms = refineUniforms(cam.shape, attrs);
+  const rowsUp = backend.runWebGPUProgram(new RefineRowsUpProgram(cam.shape, size), [cam], 'float32', uniforms);
+  const stats = backend.runWebGPUProgram(new RefineStatsProgram(cam.shape), [rowsUp], 'float32', uniforms);
+  const sigmoid = backend.runWebGPUProgram(new RefineNormaliseProgram(cam.shape, size, true), [rowsUp, stats], 'float32', uniforms);
+  backend.disposeData(rowsUp.dataId);
+  return [sigmoid, stats];
+}
+
+/**
+ * Its backward recomputes the x-upsampled rows (a map of h*W, small) instead of saving them, and
+ * cams from them inside the sums pass: cheaper than writing and reading a full cams map.
+ */
+function refineSigmoidCamsGradKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
+  const backend = args.backend as WebGPUBackendLike;
+  const { cam, sigmoidCams, stats, dSig } = take(args.inputs, 'cam', 'sigmoidCams', 'stats', 'dSig');
+  const attrs = args.attrs as RefineAttrs;
+  const size: [number, number] = [attrs.outH, attrs.outW];
+  const uniforms = refineUniforms(cam.shape, attrs);
+  const rowsUp = backend.runWebGPUProgram(new RefineRowsUpProgram(cam.shape, size), [cam], 'float32', uniforms);
+  const sums = backend.runWebGPUProgram(
+    new RefineGradSumsProgram(cam.shape, false),
+    [rowsUp, stats, sigmoidCams, dSig],
+    'float32',
+    uniforms,
+  );
+  backend.disposeData(rowsUp.dataId);
+  const rows = backend.runWebGPUProgram(
+    new RefineGradRowsProgram(cam.shape, size, false),
+    [stats, sigmoidCams, dSig, sums],
+    'float32',
+    uniforms,
+  );
+  const dCam = backend.runWebGPUProgram(new RefineGradColsProgram(cam.shape), [rows], 'float32', uniforms);
+  backend.disposeData(sums.dataId);
+  backend.disposeData(rows.dataId);
+  return dCam;
+}
+
 /** tfjs's own webgpu Conv2DBackpropFilter, kept for NCHW/dilated calls and for parity tests. */
 let tfjsConvBackpropFilter: tf.KernelConfig | undefined;
 
@@ -162,6 +209,8 @@ export function registerWebGPUKernels(): void {
     [CAM_MAPS_GRAD, camMapsGradKernel as tf.KernelFunc],
     [REFINE_CAMS, refineCamsKernel as tf.KernelFunc],
     [REFINE_CAMS_GRAD, refineCamsGradKernel as tf.KernelFunc],
+    [REFINE_SIGMOID_CAMS, refineSigmoidCamsKernel as tf.KernelFunc],
+    [REFINE_SIGMOID_CAMS_GRAD, refineSigmoidCamsGradKernel as tf.KernelFunc],
   ];
   for (const [kernelName, kernelFunc] of kernels) {
     tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc });
@@ -189,6 +238,19 @@ export function registerWebGPUKernels(): void {
       return {
         cam: () =>
           tf.engine().runKernel(REFINE_CAMS_GRAD, { cam, cams, sigmoidCams, stats, dCams, dSig }, attrs) as tf.Tensor,
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: REFINE_SIGMOID_CAMS,
+    inputsToSave: ['cam'],
+    outputsToSave: [true, true],
+    gradFunc: (dys, saved, attrs) => {
+      // dys[1] is the stats output's zero gradient (tiny); stats carry no gradient of their own.
+      const [dSig] = dys as tf.Tensor[];
+      const [cam, sigmoidCams, stats] = saved;
+      return {
+        cam: () => tf.engine().runKernel(REFINE_SIGMOID_CAMS_GRAD, { cam, sigmoidCams, stats, dSig }, attrs) as tf.Tensor,
       };
     },
   });

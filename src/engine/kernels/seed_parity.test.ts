@@ -1,11 +1,12 @@
 /**
  * Parity with the seed's PyTorch code (fixtures from scripts/make_seed_fixtures.py): forward and the
  * gradient w.r.t. the feature map, on every backend, for the public camMaps/refineCams (the fused
- * WGSL kernels on webgpu) and for the plain-tfjs reference.
+ * WGSL kernels on webgpu), the sigmoid-only refineSigmoidCams the losses use, and the plain-tfjs
+ * reference.
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect, it } from 'vitest';
-import { camMaps, refineCams } from '../index.ts';
+import { camMaps, refineCams, refineSigmoidCams } from '../index.ts';
 import { camMapsReference } from './cam_reference.ts';
 import { refineCamsReference } from './refine_reference.ts';
 import { nchwToNhwc, linearWeightToCK } from './layout.ts';
@@ -86,5 +87,23 @@ forEachBackend('seed parity: camMaps + refineCams', () => {
         tf.dispose([fmap, weight, gSig, gCams, dFmapSig, dFmapBoth, dWeight, expectedSig, expectedBoth]);
       });
     }
+  }
+
+  for (const c of cases) {
+    it(`refineSigmoidCams: ${c.name} forward and gradient w.r.t. fmap match PyTorch`, async () => {
+      const fmap = nhwcOf(c, 'fmap_nchw');
+      const weight = tf.tidy(() => linearWeightToCK(tensorOf(c.fc_weight_kc) as tf.Tensor2D));
+      const gSig = nhwcOf(c, 'upstream_sigmoid_nchw');
+      const sigmoidCams = tf.tidy(() => refineSigmoidCams(camMaps(fmap, weight), c.size));
+      const expectedSig = nhwcOf(c, 'sigmoid_cams_nchw');
+      expect(sigmoidCams.shape).toEqual(expectedSig.shape);
+      expect(maxRelError(await values(sigmoidCams), await values(expectedSig), 1e-2)).toBeLessThan(TOLERANCE);
+      const [dFmap, dWeight] = tf.grads((f: tf.Tensor, w: tf.Tensor) =>
+        tf.sum(tf.mul(refineSigmoidCams(camMaps(f as tf.Tensor4D, w as tf.Tensor2D), c.size), gSig)))([fmap, weight]);
+      const expectedGrad = nhwcOf(c, 'grad_fmap_sigmoid_only_nchw');
+      expect(relToMax(await values(dFmap), await values(expectedGrad))).toBeLessThan(TOLERANCE);
+      expect((await values(dWeight)).every((v) => v === 0)).toBe(true);
+      tf.dispose([fmap, weight, gSig, sigmoidCams, expectedSig, dFmap, dWeight, expectedGrad]);
+    });
   }
 });

@@ -48,10 +48,8 @@ function klToGaze(logitMaps: tf.Tensor4D, gaze: tf.Tensor4D): tf.Tensor1D {
 }
 
 export interface CamLossInputs {
-  /** refined, [B,H,W,K] in [0,1] */
-  cams: tf.Tensor4D;
-  /** sigmoid(100 (cams - 0.4)), [B,H,W,K] */
-  sigmoidCams: tf.Tensor4D;
+  /** sigmoid(100 (cams - 0.4)) of the refined CAMs, [B,H,W,K] (all but KL) */
+  sigmoidCams: tf.Tensor4D | null;
   /** the raw CAM upsampled with align_corners (KL only), [B,H,W,K] */
   camUp: tf.Tensor4D | null;
   /** [B,H,W,1] in [0,1] (zeros for images without gaze) */
@@ -74,15 +72,15 @@ export function trueClassMap(maps: tf.Tensor4D, oneHot: tf.Tensor2D): tf.Tensor4
 /** The CAM-to-gaze loss of the guided-attention method, averaged over images with gaze. */
 export function camGazeLoss(x: CamLossInputs): tf.Scalar {
   const select = (maps: tf.Tensor4D) => (x.classes === 'true' ? trueClassMap(maps, x.oneHot) : maps);
-  const k = x.classes === 'true' ? 1 : x.cams.shape[3];
-  const target = k === 1 ? x.gaze : (tf.tile(x.gaze, [1, 1, 1, k]) as tf.Tensor4D);
-  let perImage: tf.Tensor1D;
-  if (x.loss === 'kl') {
-    if (!x.camUp) throw new Error('camGazeLoss: the KL loss needs the upsampled raw CAM (camUp).');
-    perImage = klToGaze(select(x.camUp), target);
-  } else {
-    perImage = pixelDistance(select(x.sigmoidCams), target, x.loss);
+  const maps = x.loss === 'kl' ? x.camUp : x.sigmoidCams;
+  if (!maps) {
+    throw new Error(x.loss === 'kl'
+      ? 'camGazeLoss: the KL loss needs the upsampled raw CAM (camUp).'
+      : `camGazeLoss: the ${x.loss} loss needs the sigmoid CAMs (sigmoidCams).`);
   }
+  const k = x.classes === 'true' ? 1 : maps.shape[3];
+  const target = k === 1 ? x.gaze : (tf.tile(x.gaze, [1, 1, 1, k]) as tf.Tensor4D);
+  const perImage = x.loss === 'kl' ? klToGaze(select(maps), target) : pixelDistance(select(maps), target, x.loss);
   return maskedMean(perImage, x.gazeMask);
 }
 

@@ -3,7 +3,7 @@
  * update. No GPU->CPU sync: the losses come back as tensors the caller reads at log points.
  */
 import * as tf from '@tensorflow/tfjs';
-import { camMaps, prepareKernels, refineCams, upsampleAlignCorners } from '../kernels/cam_ops.ts';
+import { camMaps, prepareKernels, refineSigmoidCams, upsampleAlignCorners } from '../kernels/cam_ops.ts';
 import type { ResNet } from '../model/index.ts';
 import { usesCamLoss, usesGazeHead, type TrainConfig } from './config.ts';
 import { normaliseImages, type Batch } from './data.ts';
@@ -32,10 +32,8 @@ export function computeLosses(model: ResNet, batch: Batch, c: TrainConfig, train
   if (usesCamLoss(c)) {
     const rawCam = camMaps(fmap, model.fcWeight());
     const kl = c.loss === 'kl';
-    const refined = kl ? null : refineCams(rawCam, size);
     cam = camGazeLoss({
-      cams: refined?.cams ?? rawCam,
-      sigmoidCams: refined?.sigmoidCams ?? rawCam,
+      sigmoidCams: kl ? null : refineSigmoidCams(rawCam, size),
       camUp: kl ? upsampleAlignCorners(rawCam, size) : null,
       gaze: batch.gaze,
       gazeMask: batch.gazeMask,
