@@ -23,7 +23,8 @@ export interface TrainingCase {
 
 export interface TrainingResult extends TrainingCase {
   backend: string;
-  /** 'gazecam': our WGSL Conv2DBackpropFilter; 'tfjs': tfjs-backend-webgpu's own (A/B baseline) */
+  /** 'gazecam': our WGSL Conv2DBackpropFilter; 'tfjs': the backend's own (A/B baseline on webgpu;
+   *  always 'tfjs' on webgl and cpu, where ours does not exist) */
   convFilterKernel: 'gazecam' | 'tfjs';
   imagesPerSec: number;
   stepMs: number;
@@ -88,7 +89,7 @@ export async function benchTrainingStep(
     return {
       ...tc,
       backend: tf.getBackend(),
-      convFilterKernel,
+      convFilterKernel: tf.getBackend() === 'webgpu' ? convFilterKernel : 'tfjs',
       imagesPerSec,
       stepMs,
       gflopPerImage,

@@ -8,6 +8,7 @@ import { parseArgs, UsageError } from '../args.ts';
 import { assertNoGPUErrors, initNodeWebGPU, type AdapterInfo } from '../webgpu.ts';
 import { benchCamKernels, DEFAULT_KERNEL_SHAPE, type KernelResult } from '../../bench/kernels.ts';
 import { benchTrainingStep, DEFAULT_TRAINING_CASES, type TrainingCase, type TrainingResult } from '../../bench/training.ts';
+import { formatKernel, formatTraining } from '../../bench/report.ts';
 import { isResNetArch } from '../../engine/model/index.ts';
 
 export const usage = `usage: gazecam bench [kernels|training|all] [--json] [--backend webgpu|cpu] [--runs N] [--warmup N]
@@ -84,17 +85,9 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function printKernel(k: KernelResult): void {
-  console.log(
-    `${k.name} [${k.shape}]: fused ${k.fusedMs.toFixed(1)} ms, composed ${k.composedMs.toFixed(1)} ms ` +
-      `(reference ${k.composedReferenceMs.toFixed(1)}, naive resizeBilinear ${k.composedNaiveMs.toFixed(1)}) ` +
-      `-> ${k.speedup.toFixed(2)}x; fused first call ${k.fusedFirstMs.toFixed(0)} ms`,
-  );
+  console.log(formatKernel(k));
 }
 
 function printTraining(t: TrainingResult): void {
-  console.log(
-    `train ${t.arch} ${t.size}px batch ${t.batch} (CAM stride ${t.camStride}) on ${t.backend}, ${t.convFilterKernel} conv filter grad: ` +
-      `${t.imagesPerSec.toFixed(2)} img/s (${t.stepMs.toFixed(0)} ms/step), ${t.gflopPerImage.toFixed(3)} GFLOP/img, ` +
-      `${t.achievedGflops.toFixed(2)} GFLOP/s; first step ${t.firstStepMs.toFixed(0)} ms; tensor leak ${t.tensorLeak}`,
-  );
+  console.log(formatTraining(t));
 }
