@@ -40,7 +40,14 @@ export default defineConfig({
   worker: { format: 'es' },
   server: { port: DEV_PORT, strictPort: true, host: '127.0.0.1' },
   preview: { port: PREVIEW_PORT, strictPort: true, host: '127.0.0.1' },
-  build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4096 },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    chunkSizeWarningLimit: 4096,
+    // bench.html is the benchmark page (src/bench/browser), shipped beside the studio so it measures
+    // the same build under the same CSP.
+    rolldownOptions: { input: { main: 'index.html', bench: 'bench.html' } },
+  },
   // Pre-bundled up front: discovering a dependency late (inside the worker, or behind a dynamic
   // import such as the DICOM codecs) makes the dev server re-optimise and reload the page mid-session.
   optimizeDeps: {
