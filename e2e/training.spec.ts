@@ -3,10 +3,14 @@
  * CPU), progress, CAM overlays that change between refreshes, pause/resume and stop.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
+import * as tf from '@tensorflow/tfjs';
+import { encodeNpyFloat32 } from '../src/engine/io/npy.ts';
+import { nchwToNhwc } from '../src/engine/io/layout.ts';
+import { loadTfjsExport } from '../src/engine/io/tfjs_export.ts';
 import { expect, openStudio, test, waitForWebGpu } from './studio.ts';
 
 test.setTimeout(600_000);
@@ -92,6 +96,40 @@ function safetensorsHeader(bytes: Buffer): Record<string, { dtype: string; shape
   return header;
 }
 
+/**
+ * What a user does with the bundle: run the README's Python block (Debian's python3-torch; no pip),
+ * then check the loaded model against the bundle's tfjs export on the same input. Two independent
+ * loaders of the same browser-trained weights: torchvision names/OIHW vs tfjs layers/HWIO.
+ */
+async function expectLoadsInPyTorchAsItsReadmeSays(dir: string): Promise<void> {
+  const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+  const snippet = /```python\n([\s\S]*?)```/.exec(readme)?.[1];
+  expect(snippet, 'the README shows how to load the weights in PyTorch').toContain('strict=True');
+  const shape: [number, number, number, number] = [2, 3, 32, 32];
+  const nchw = Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => Math.sin(i * 0.37) * 1.5);
+  writeFileSync(join(dir, 'x.npy'), encodeNpyFloat32(nchw, shape));
+  const check = `${snippet}
+import json, numpy as np
+with torch.no_grad():
+    logits, fmap, _ = forward(model, torch.from_numpy(np.load("x.npy")))
+print(json.dumps({"logits": logits.flatten().tolist(), "shape": list(logits.shape)}))
+`;
+  const out = execFileSync('/usr/bin/python3', ['-c', check], { cwd: dir, encoding: 'utf8' });
+  const torchResult = JSON.parse(out.trim().split('\n').at(-1)!) as { logits: number[]; shape: number[] };
+  expect(torchResult.shape).toEqual([2, 3]);
+
+  await tf.setBackend('cpu');
+  const layers = await loadTfjsExport(readFileSync(join(dir, 'tfjs/model.json'), 'utf8'), readFileSync(join(dir, 'tfjs/weights.bin')));
+  const x = tf.tensor4d(nchwToNhwc(nchw, shape), [2, 32, 32, 3]);
+  const outputs = layers.predict(x) as tf.Tensor[];
+  const tfjsLogits = Array.from(await outputs[0]!.data());
+  tf.dispose([x, ...outputs]);
+  layers.dispose();
+  const scale = Math.max(...torchResult.logits.map(Math.abs), 1e-6);
+  const worst = Math.max(...tfjsLogits.map((v, i) => Math.abs(v - torchResult.logits[i]!)));
+  expect(worst / scale, `PyTorch ${JSON.stringify(torchResult.logits)} vs tfjs ${JSON.stringify(tfjsLogits)}`).toBeLessThan(1e-4);
+}
+
 async function exportAndImportBack(page: Page): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gazecam-export-'));
   try {
@@ -115,7 +153,7 @@ async function exportAndImportBack(page: Page): Promise<void> {
     expect(run.classNames).toEqual(['nodule', 'normal', 'opacity'].sort());
     expect(run.config).toMatchObject({ arch: 'resnet10-tiny', size: 32 });
     expect(JSON.parse(readFileSync(join(dir, 'tfjs/model.json'), 'utf8'))).toHaveProperty('weightsManifest');
-    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain('load_state_dict');
+    await expectLoadsInPyTorchAsItsReadmeSays(dir);
 
     // Import it back: it fits the same settings...
     const importStatus = page.getByRole('status', { name: 'Import status' });

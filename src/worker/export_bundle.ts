@@ -2,7 +2,7 @@
  * The studio's export: one zip with everything needed to use the model elsewhere, the same files
  * `gazecam train` writes (src/node/run_files.ts): model.safetensors with torchvision names (plus
  * gaze_head.safetensors for multi-task), the tfjs model, run.json, and a README on loading it in
- * PyTorch. Built in the worker from the live model; nothing but the user's download leaves it.
+ * PyTorch with the bundled torch_gazecam_models.py (the narrow ResNets are not in torchvision). Built in the worker from the live model; nothing but the user's download leaves it.
  */
 import { buildRunManifest, type RunManifest } from '../engine/io/run_manifest.ts';
 import { exportTfjs, TFJS_WEIGHTS_FILE } from '../engine/io/tfjs_export.ts';
@@ -13,6 +13,8 @@ import type { EpochRecord } from '../engine/train/loop.ts';
 import type { SplitMetrics } from '../engine/train/metrics.ts';
 import type { DatasetReport } from './protocol.ts';
 import { zipStored, type ZipEntry } from './zip.ts';
+// The same file the repo's PyTorch parity tests use, so what users load is what CI checks.
+import torchModelsSource from '../../scripts/torch_gazecam_models.py?raw';
 
 export interface ExportInput {
   model: ResNet;
@@ -24,11 +26,29 @@ export interface ExportInput {
   datasetName: string;
 }
 
+/** The PyTorch definitions of every architecture (narrow ones included), numpy + torch only. */
+const TORCH_MODELS_FILE = 'torch_gazecam_models.py';
+
 function readme(m: RunManifest): string {
-  const stride = m.model.camStride === 32 ? '' : ` (see "model.pytorch" in run.json for the stride change: CAM at input/${m.model.camStride})`;
+  const { arch, numClasses, camStride } = m.model;
+  const torchvision = m.model.pytorch.startsWith('torchvision.') ? m.model.pytorch.split(';')[0] : null;
+  const torchvisionNote = torchvision
+    ? `\n\nThis is torchvision's own \`${torchvision}\`${camStride === 32 ? '' : ' with the stride change below'}; with the ` +
+      '`safetensors` package, `model.load_state_dict(safetensors.torch.load_file("model.safetensors"), strict=True)` works too.'
+    : '';
+  const strideNote = camStride === 32
+    ? ''
+    : `\n\nThe CAM is at input/${camStride}: \`cam_stride=${camStride}\` sets stride 1 in the stages training changed ` +
+      '(the weights are the same; only the strides differ from torchvision).';
+  const head = m.files.gazeHead
+    ? `
+head = build_gaze_head(model_feature_channels("${arch}"))
+head.load_state_dict(strip_prefix(read_state_dict("${m.files.gazeHead}"), "gaze_head."), strict=True)
+head.eval()`
+    : '';
   return `# GazeCAM Studio export
 
-Trained in the browser with GazeCAM Studio: ${m.model.arch}, ${m.classNames.length} classes (${m.classNames.join(', ')}),
+Trained in the browser with GazeCAM Studio: ${arch}, ${m.classNames.length} classes (${m.classNames.join(', ')}),
 input ${m.preprocess.size} px, gaze method "${m.config.method}" (loss ${m.config.loss}, lambda ${m.config.lambda}).
 
 | File | What |
@@ -36,18 +56,23 @@ input ${m.preprocess.size} px, gaze method "${m.config.method}" (loss ${m.config
 | model.safetensors | the backbone + fc as a torchvision state_dict (OIHW convs, fc.weight [K, C], BN running stats) |
 ${m.files.gazeHead ? '| gaze_head.safetensors | the multi-task gaze decoder (not part of torchvision) |\n' : ''}| tfjs/model.json + ${TFJS_WEIGHTS_FILE} | the same weights for \`tf.loadLayersModel\` |
 | run.json | config, preprocessing, class names, metrics per epoch |
+| ${TORCH_MODELS_FILE} | the PyTorch model definitions and a safetensors reader (needs only torch, torchvision, numpy) |
 
 ## Load in PyTorch
 
-\`\`\`python
-import torch, torchvision
-from safetensors.torch import load_file   # pip install safetensors
+From this folder:
 
-model = ${m.model.pytorch.split(';')[0]}
-model.load_state_dict(load_file("model.safetensors"), strict=True)
-model.eval()
-\`\`\`
-${stride}
+\`\`\`python
+import torch
+from torch_gazecam_models import build_backbone, build_gaze_head, forward, model_feature_channels, read_state_dict, strip_prefix
+
+model = build_backbone("${arch}", num_classes=${numClasses}, cam_stride=${camStride})
+model.load_state_dict(read_state_dict("model.safetensors"), strict=True)
+model.eval()${head}
+\`\`\`${torchvisionNote}${strideNote}
+
+\`forward(model, x)\` returns the logits, the last feature map (for CAMs: \`fc.weight\` as a 1x1 conv over it)
+and the gaze head's map when a head is passed.
 
 Preprocess exactly as in training: ${m.preprocess.decode}; mean ${JSON.stringify(m.preprocess.mean)}, std ${JSON.stringify(m.preprocess.std)}.
 The class order is ${JSON.stringify(m.classNames)}.
@@ -76,6 +101,7 @@ export async function buildExportBundle(input: ExportInput): Promise<{ fileName:
     { path: `tfjs/${TFJS_WEIGHTS_FILE}`, data: tfjs.weights },
     { path: 'run.json', data: text.encode(JSON.stringify(manifest, null, 2) + '\n') },
     { path: 'README.md', data: text.encode(readme(manifest)) },
+    { path: TORCH_MODELS_FILE, data: text.encode(torchModelsSource) },
   ];
   const safeName = input.datasetName.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40) || 'dataset';
   return {

@@ -67,7 +67,7 @@ export function buildRunManifest(args: {
       camStride: args.camStride,
       stageStrides: strides,
       gazeHead: args.gazeHead,
-      pytorch: `${def.pytorch}(num_classes=${args.classNames.length})${strideNote}`,
+      pytorch: `${def.pytorch.replace('{K}', String(args.classNames.length))}${strideNote}`,
     },
     preprocess: {
       size: c.size,

@@ -26,8 +26,9 @@ export interface ArchDefinition {
   widths: readonly [number, number, number, number];
   /** Output channels of the 7x7 stem conv (torchvision: 64). */
   stemWidth: number;
-  /** Python constructor that rebuilds it: torchvision's own for the standard nets,
-   *  `scripts/torch_gazecam_models.py` for the narrow variants. */
+  /** Python call that rebuilds it, `{K}` standing for the class count: torchvision's own for the
+   *  standard nets, `scripts/torch_gazecam_models.py` (shipped in every studio export) for the
+   *  narrow variants. */
   pytorch: string;
   summary: string;
 }
@@ -37,29 +38,29 @@ export interface ArchDefinition {
 export const ARCHITECTURES = {
   resnet18: {
     block: 'basic', blocks: [2, 2, 2, 2], widths: [64, 128, 256, 512], stemWidth: 64,
-    pytorch: 'torchvision.models.resnet18', summary: 'torchvision ResNet-18 (11.7M params)',
+    pytorch: 'torchvision.models.resnet18(num_classes={K})', summary: 'torchvision ResNet-18 (11.7M params)',
   },
   resnet34: {
     block: 'basic', blocks: [3, 4, 6, 3], widths: [64, 128, 256, 512], stemWidth: 64,
-    pytorch: 'torchvision.models.resnet34', summary: 'torchvision ResNet-34 (21.8M params)',
+    pytorch: 'torchvision.models.resnet34(num_classes={K})', summary: 'torchvision ResNet-34 (21.8M params)',
   },
   resnet50: {
     block: 'bottleneck', blocks: [3, 4, 6, 3], widths: [64, 128, 256, 512], stemWidth: 64,
-    pytorch: 'torchvision.models.resnet50', summary: 'torchvision ResNet-50 v1.5 (25.6M params)',
+    pytorch: 'torchvision.models.resnet50(num_classes={K})', summary: 'torchvision ResNet-50 v1.5 (25.6M params)',
   },
   'resnet18-small': {
     block: 'basic', blocks: [2, 2, 2, 2], widths: [16, 32, 64, 128], stemWidth: 16,
-    pytorch: 'torch_gazecam_models.build_model("resnet18-small")',
+    pytorch: 'torch_gazecam_models.build_backbone("resnet18-small", num_classes={K})',
     summary: 'ResNet-18 layout with a quarter of the width (0.7M params), for weak GPUs',
   },
   'resnet10-small': {
     block: 'basic', blocks: [1, 1, 1, 1], widths: [16, 32, 64, 128], stemWidth: 16,
-    pytorch: 'torch_gazecam_models.build_model("resnet10-small")',
+    pytorch: 'torch_gazecam_models.build_backbone("resnet10-small", num_classes={K})',
     summary: 'ResNet-10 (one BasicBlock per stage), widths 16/32/64/128 (0.31M params), for weak GPUs',
   },
   'resnet10-tiny': {
     block: 'basic', blocks: [1, 1, 1, 1], widths: [8, 16, 32, 64], stemWidth: 8,
-    pytorch: 'torch_gazecam_models.build_model("resnet10-tiny")',
+    pytorch: 'torch_gazecam_models.build_backbone("resnet10-tiny", num_classes={K})',
     summary: 'ResNet-10, widths 8/16/32/64 (78k params), for tests and smoke runs',
   },
 } as const satisfies Record<string, ArchDefinition>;
