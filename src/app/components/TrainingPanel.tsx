@@ -3,6 +3,7 @@ import { useStudio } from '../use_studio.ts';
 import { DisabledReason, isAvailable } from './DisabledReason.tsx';
 import { LossChart } from './LossChart.tsx';
 import { EpochTable } from './EpochTable.tsx';
+import { ValidationChart } from './ValidationChart.tsx';
 
 function formatEta(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '—';
@@ -106,6 +107,7 @@ export function TrainingPanel() {
         <dd>{progress ? progress.loss.total.toFixed(4) : '—'}</dd>
       </dl>
       <LossChart />
+      <ValidationChart />
       <EpochTable />
     </section>
   );

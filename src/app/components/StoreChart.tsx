@@ -1,0 +1,87 @@
+import { useContext, useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { StudioState } from '../store/index.ts';
+import { StudioStoreContext } from '../use_studio.ts';
+
+export interface ChartSeries<Row> {
+  label: string;
+  stroke: string;
+  value(row: Row): number;
+}
+
+interface StoreChartProps<Row> {
+  /** accessible name of the chart (role img); the numbers themselves are in a table nearby */
+  label: string;
+  className: string;
+  xLabel: string;
+  rows(state: StudioState): Row[];
+  x(row: Row): number;
+  series: ChartSeries<Row>[];
+  /** fixed y range (e.g. metrics in [0, 1]); the default fits the data */
+  yRange?: (min: number, max: number) => uPlot.Range.MinMax;
+  /** dots on every point: for per-epoch series with a handful of points */
+  points?: boolean;
+}
+
+const HEIGHT_PX = 180;
+const MIN_WIDTH_PX = 280;
+// uPlot draws null as a gap but lets NaN poison its scales (an AUC is NaN when a class is missing).
+const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
+
+/**
+ * A uPlot chart of rows from the store. High-rate data: the chart subscribes to the store directly
+ * (transient update) and redraws itself, instead of re-rendering React on every progress message.
+ * `data-points` carries how many points are drawn, for tests that must not read pixels.
+ */
+export function StoreChart<Row>({ label, className, xLabel, rows, x, series, yRange, points }: StoreChartProps<Row>) {
+  const store = useContext(StudioStoreContext);
+  const host = useRef<HTMLDivElement>(null);
+  // The chart is built once per store; the props are static per call site, so a ref avoids rebuilding it.
+  const spec = useRef({ rows, x, series, yRange, points, xLabel });
+
+  useEffect(() => {
+    if (!store || !host.current) return;
+    const element = host.current;
+    const { rows, x, series, yRange, points, xLabel } = spec.current;
+    const columns = (data: Row[]): uPlot.AlignedData => [
+      data.map(x),
+      ...series.map((s) => data.map((row) => finiteOrNull(s.value(row)))),
+    ];
+    const chart = new uPlot(
+      {
+        width: Math.max(MIN_WIDTH_PX, element.clientWidth),
+        height: HEIGHT_PX,
+        scales: { x: { time: false }, ...(yRange ? { y: { range: (_u, min, max) => yRange(min, max) } } : {}) },
+        axes: [
+          { stroke: '#8b97a6', grid: { stroke: '#1f2731' }, label: xLabel },
+          { stroke: '#8b97a6', grid: { stroke: '#1f2731' } },
+        ],
+        series: [
+          { label: xLabel },
+          ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 1.5, points: { show: points ?? false } })),
+        ],
+      },
+      columns(rows(store.getState())),
+      element,
+    );
+    let shown = rows(store.getState());
+    element.dataset.points = String(shown.length);
+    const unsubscribe = store.subscribe((state) => {
+      const next = rows(state);
+      if (next === shown) return;
+      shown = next;
+      chart.setData(columns(shown));
+      element.dataset.points = String(shown.length);
+    });
+    const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(MIN_WIDTH_PX, element.clientWidth), height: HEIGHT_PX }));
+    resize.observe(element);
+    return () => {
+      unsubscribe();
+      resize.disconnect();
+      chart.destroy();
+    };
+  }, [store]);
+
+  return <div ref={host} className={className} role="img" aria-label={label} />;
+}
