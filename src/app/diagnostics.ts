@@ -38,6 +38,13 @@ export interface DiagnosticsHandle {
   selfTest(cases: PlainSelfTestCase[]): Promise<PlainSelfTestReport>;
   /** codec builds in use, live tensor count, backend */
   diagnostics(): Promise<WorkerDiagnostics>;
+  /**
+   * Test hook: destroys the worker's GPUDevice as a driver reset would. The studio recovers in
+   * place (a new worker, the dataset handed over again, "Resume training" offered).
+   */
+  loseDevice(): void;
+  /** Test hook: NaN classifier weights before the run's next step, so its loss turns NaN. */
+  corruptWeights(): void;
 }
 
 declare global {
@@ -64,6 +71,8 @@ function toCase(c: PlainSelfTestCase): SelfTestCase {
 export function installDiagnostics(client: WorkerClient): void {
   window.gazecam = {
     diagnostics: () => client.diagnostics(),
+    loseDevice: () => client.post({ type: 'debugLoseDevice' }),
+    corruptWeights: () => client.post({ type: 'debugCorruptWeights' }),
     async selfTest(cases) {
       const report = await client.selfTest(cases.map(toCase));
       return {

@@ -47,6 +47,17 @@ export async function loadFolder(files: DatasetFile[]): Promise<LoadedDataset> {
   return scan('folder', folderName(entries.map((e) => e.path)), entries);
 }
 
+/**
+ * What a run was trained on, to recognise the same folder when it is dropped again: SHA-256 of every
+ * path and size. A file added, removed, renamed or resized changes it; an edit that keeps the size
+ * does not (reading every byte again to hash it would cost as much as the scan it verifies).
+ */
+export async function datasetFingerprint(loaded: LoadedDataset): Promise<string> {
+  const listing = [...loaded.entries.values()].map((e) => `${e.path}\t${e.size}`).sort().join('\n');
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(listing));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** The built-in demo (src/data/demo.ts), generated in memory and scanned like a dropped folder. */
 export async function loadDemo(): Promise<LoadedDataset> {
   return scan('demo', 'demo', demoEntries(generateDemoDataset()));

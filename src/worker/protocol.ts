@@ -173,6 +173,8 @@ export interface SavedRunSummary {
   datasetSource: DatasetSource;
   datasetName: string;
   datasetImages: number;
+  /** a folder run whose preprocessed images this browser kept: it resumes without the folder */
+  datasetStored: boolean;
   arch: string;
   size: number;
   /** epochs completed and steps into the current one at the checkpoint */
@@ -247,7 +249,21 @@ export type ToWorker =
   | { type: 'clearImportedWeights' }
   /** Continue the interrupted run from its saved checkpoint (see savedRun). */
   | { type: 'resumeSavedRun' }
-  | { type: 'discardSavedRun' };
+  | { type: 'discardSavedRun' }
+  /**
+   * Test hook: destroys the worker's GPUDevice and reports it as a lost device, so the studio's
+   * recovery can be exercised without a driver reset. Harmless outside tests: the studio replaces
+   * the worker and offers to resume, exactly as after a real loss.
+   */
+  | { type: 'debugLoseDevice' }
+  /**
+   * Test hook: overwrites the classifier weights of the run in progress with NaN before its next
+   * step, so the loop's NaN/Inf guard can be exercised in the browser. A real divergence is not
+   * reachable from the studio's settings on the demo (SGD at lr 1 with gaze weight 100 stays finite
+   * over an epoch: the losses are computed in numerically stable forms). Harmless outside tests: it
+   * ends the run as a divergence would, keeping the last good checkpoint.
+   */
+  | { type: 'debugCorruptWeights' };
 
 // ---------------------------------------------------------------------------------------------
 // worker -> UI
@@ -277,7 +293,15 @@ export type FromWorker =
   | { type: 'datasetFailed'; source: DatasetSource; message: string }
   /** Decoding and resizing the dataset to the training size, before the first step. */
   | { type: 'trainingPreparing'; done: number; total: number }
-  | { type: 'trainingStarted'; config: TrainConfig; classNames: string[]; stepsPerEpoch: number; totalSteps: number }
+  | {
+      type: 'trainingStarted';
+      config: TrainConfig;
+      classNames: string[];
+      stepsPerEpoch: number;
+      totalSteps: number;
+      /** epochs finished before the checkpoint a resumed run starts from; empty for a fresh run */
+      history: EpochRecord[];
+    }
   | { type: 'trainingProgress'; progress: TrainingProgress }
   | { type: 'trainingEpoch'; record: EpochRecord }
   /** The loop has finished its step in flight and is holding (sent once per pause). */

@@ -5,10 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadedCodecBuilds } from '../data/index.ts';
-import { startBackend, errorText } from './backend.ts';
+import { errorText, loseDeviceOnPurpose, startBackend } from './backend.ts';
 import { detectCapabilities } from './capabilities.ts';
 import { configureBrowserCodecs } from './codecs.ts';
-import { loadDemo, loadFolder, type LoadedDataset } from './dataset.ts';
+import { datasetFingerprint, loadDemo, loadFolder, type LoadedDataset } from './dataset.ts';
 import { ENGINE_FEATURES } from './engine_features.ts';
 import type { Availability, BackendName, DatasetSource, FromWorker, ToWorker } from './protocol.ts';
 import { runSelfTest } from './self_test.ts';
@@ -66,10 +66,21 @@ async function announceSavedRun(): Promise<void> {
   }
 }
 
-/** Continues the interrupted run: the demo is regenerated; a folder must have been loaded again. */
+/**
+ * Continues the interrupted run: a folder run on the arrays it kept in this browser, whatever
+ * folder is loaded now (they are exactly what it trained on); else the demo regenerated, or the
+ * folder loaded again by the user.
+ */
 async function resumeSavedRun(refuse: (why: string) => void): Promise<void> {
   const saved = await runStore.load();
   if (!saved) return refuse('There is no saved run to resume.');
+  if (saved.datasetSource === 'folder' && saved.dataStored && saved.runId) {
+    const stored = await runStore.loadData();
+    if (stored?.runId === saved.runId) {
+      void training.run({ resume: saved.checkpoint, runId: saved.runId }, { kind: 'stored', stored });
+      return;
+    }
+  }
   if (saved.datasetSource === 'demo' && currentDataset?.source !== 'demo') {
     await ingest('demo', 0, loadDemo);
   }
@@ -79,7 +90,13 @@ async function resumeSavedRun(refuse: (why: string) => void): Promise<void> {
         'Drop or pick that folder again, then resume.',
     );
   }
-  void training.run({ resume: saved.checkpoint }, currentDataset);
+  if (saved.datasetFingerprint && saved.datasetFingerprint !== (await datasetFingerprint(currentDataset))) {
+    return refuse(
+      `The folder "${saved.datasetName}" loaded now differs from the one the run was trained on (a file was added, removed, ` +
+        'renamed or changed size). Load the original folder to resume, or discard the saved run.',
+    );
+  }
+  void training.run({ resume: saved.checkpoint, runId: saved.runId }, { kind: 'scanned', loaded: currentDataset });
 }
 
 async function activeBackend(): Promise<BackendName> {
@@ -167,7 +184,7 @@ async function handle(message: ToWorker): Promise<void> {
       if (!currentDataset) return refuse('Load a dataset first: drop a folder or use "Load demo dataset".');
       if (training.isRunning) return refuse('A training run is already in progress: stop it first.');
       // Not awaited: the run lasts minutes and the worker must keep answering pause and stop.
-      void training.run({ settings: message.settings }, currentDataset);
+      void training.run({ settings: message.settings }, { kind: 'scanned', loaded: currentDataset });
       return;
     }
     case 'pauseTraining':
@@ -215,6 +232,11 @@ async function handle(message: ToWorker): Promise<void> {
     case 'discardSavedRun':
       await runStore.clear();
       return post({ type: 'savedRun', run: null });
+    case 'debugCorruptWeights':
+      return training.corruptWeightsBeforeNextStep();
+    case 'debugLoseDevice':
+      await activeBackend();
+      return loseDeviceOnPurpose();
     default: {
       const exhaustive: never = message;
       throw new Error(`Unknown message ${JSON.stringify(exhaustive)}`);

@@ -4,6 +4,7 @@
  * honoured between steps (the loop checks them); stop writes a checkpoint first. The model and the
  * last checkpoint stay here after the run for export.
  */
+import * as tf from '@tensorflow/tfjs';
 import { importSafetensors } from '../engine/io/torchvision.ts';
 import type { ResNet } from '../engine/model/index.ts';
 import {
@@ -19,10 +20,11 @@ import {
 } from '../engine/train/index.ts';
 import { readCheckpointMeta } from '../engine/train/checkpoint.ts';
 import { buildExportBundle } from './export_bundle.ts';
-import { runStore, type SavedRun } from './run_store.ts';
+import { runStore, type SavedRun, type StoredRunData } from './run_store.ts';
+import type { DatasetReport } from '../data/types.ts';
 import type { ImportedWeights } from './import_weights.ts';
 import { pickOverlaySamples, renderCamFrame } from './cam_frames.ts';
-import type { LoadedDataset } from './dataset.ts';
+import { datasetFingerprint, type LoadedDataset } from './dataset.ts';
 import type { FromWorker, SavedRunSummary, TrainSettings } from './protocol.ts';
 
 /** Validation images in the CAM overlay panel. */
@@ -44,6 +46,12 @@ const FRAMES_EVERY_PROGRESS = 2;
 /** Checkpoints per epoch kept in IndexedDB: a reload loses at most a quarter epoch. */
 const CHECKPOINTS_PER_EPOCH = 4;
 
+/**
+ * What a run trains on: a scanned dataset, preprocessed when the run starts, or the arrays an
+ * interrupted folder run kept in this browser (run_store.ts), used as they are.
+ */
+export type RunInput = { kind: 'scanned'; loaded: LoadedDataset } | { kind: 'stored'; stored: StoredRunData };
+
 export function summariseSavedRun(run: SavedRun): SavedRunSummary {
   const meta = readCheckpointMeta(run.checkpoint);
   return {
@@ -51,6 +59,7 @@ export function summariseSavedRun(run: SavedRun): SavedRunSummary {
     datasetSource: run.datasetSource,
     datasetName: run.datasetName,
     datasetImages: run.datasetImages,
+    datasetStored: run.datasetSource === 'folder' && run.dataStored === true,
     arch: meta.config.arch,
     size: meta.config.size,
     epoch: meta.epoch,
@@ -64,6 +73,8 @@ export class TrainingSession {
   private paused = false;
   private resumeWaiters: Array<() => void> = [];
   private running = false;
+  /** set by the debugCorruptWeights test hook; applied between two steps */
+  private corruptRequested = false;
   /** The trained (or partly trained) model of the last run, kept for export. */
   model: ResNet | null = null;
   lastCheckpoint: Uint8Array | null = null;
@@ -71,7 +82,7 @@ export class TrainingSession {
   classNames: string[] = [];
   private history: EpochRecord[] = [];
   private test: SplitMetrics | null = null;
-  private dataset: LoadedDataset | null = null;
+  private dataset: { name: string; report: DatasetReport } | null = null;
   /** Weights the next run starts from (checked when imported, loaded when the run starts). */
   initWeights: ImportedWeights | null = null;
 
@@ -93,6 +104,12 @@ export class TrainingSession {
   stop(): void {
     this.stopRequested = true;
     this.resume();
+  }
+
+  /** The debugCorruptWeights test hook (see protocol.ts). */
+  corruptWeightsBeforeNextStep(): void {
+    if (!this.running) throw new Error('No training run in progress to corrupt: start one first.');
+    this.corruptRequested = true;
   }
 
   /** The last good checkpoint stays resumable after a stop or a failure (NaN loss, lost device). */
@@ -117,10 +134,33 @@ export class TrainingSession {
   }
 
   /**
+   * Keeps a folder run's arrays for a resume after a reload (see run_store.ts); a demo run needs
+   * none, and an older run's arrays would only take space. Returns whether they were kept.
+   */
+  private async keepRunData(runId: string, fingerprint: string, loaded: LoadedDataset, data: TrainData): Promise<boolean> {
+    try {
+      if (loaded.source !== 'folder') {
+        await runStore.clearData();
+        return false;
+      }
+      await runStore.saveData({ runId, datasetName: loaded.name, datasetFingerprint: fingerprint, report: loaded.report, data });
+      return true;
+    } catch (err) {
+      this.post({
+        type: 'error',
+        message:
+          `Could not keep the preprocessed images of "${loaded.name}" in this browser (${String(err)}). Training goes on; ` +
+          'to resume after a reload, drop the folder again.',
+      });
+      return false;
+    }
+  }
+
+  /**
    * A fresh run from `settings`, or with `resume` (checkpoint bytes) the interrupted run continued:
    * its own config, same data order, from the saved step.
    */
-  async run(start: { settings: TrainSettings } | { resume: Uint8Array }, loaded: LoadedDataset): Promise<void> {
+  async run(start: { settings: TrainSettings } | { resume: Uint8Array; runId?: string }, input: RunInput): Promise<void> {
     const resume = 'resume' in start ? start.resume : undefined;
     const settings = 'settings' in start ? start.settings : undefined;
     if (this.running) throw new Error('A training run is already in progress: stop it first.');
@@ -129,7 +169,9 @@ export class TrainingSession {
     this.paused = false;
     try {
       const resumed = resume ? readCheckpointMeta(resume) : null;
-      const classNames = loaded.dataset.classNames;
+      const source = input.kind === 'scanned' ? input.loaded.source : 'folder';
+      const { name, report } = input.kind === 'scanned' ? input.loaded : { name: input.stored.datasetName, report: input.stored.report };
+      const classNames = input.kind === 'scanned' ? input.loaded.dataset.classNames : input.stored.data.classNames;
       if (resumed && resumed.classNames.join('\n') !== classNames.join('\n')) {
         throw new Error(
           `The saved run was trained on classes [${resumed.classNames.join(', ')}]; this dataset has [${classNames.join(', ')}]. ` +
@@ -140,12 +182,25 @@ export class TrainingSession {
       if (classNames.length < 2) {
         throw new Error(`The dataset has ${classNames.length} class(es); training needs at least 2 (images/<label>/...).`);
       }
-      const data: TrainData = await prepareTrainData(loaded.dataset, loaded.entries, config.size, {
-        gazeSigmaPx: config.gazeSigmaPx,
-        onProgress: (done, total) => {
-          if (done === total || done % 16 === 0) this.post({ type: 'trainingPreparing', done, total });
-        },
-      });
+      const runId = ('runId' in start ? start.runId : undefined) ?? crypto.randomUUID();
+      let data: TrainData;
+      let dataStored: boolean;
+      const fingerprint = input.kind === 'stored' ? input.stored.datasetFingerprint : await datasetFingerprint(input.loaded);
+      if (input.kind === 'stored') {
+        data = input.stored.data;
+        dataStored = true;
+        if (data.size !== config.size) {
+          throw new Error(`The kept images are ${data.size} px but the run trains at ${config.size} px: discard the saved run.`);
+        }
+      } else {
+        data = await prepareTrainData(input.loaded.dataset, input.loaded.entries, config.size, {
+          gazeSigmaPx: config.gazeSigmaPx,
+          onProgress: (done, total) => {
+            if (done === total || done % 16 === 0) this.post({ type: 'trainingPreparing', done, total });
+          },
+        });
+        dataStored = await this.keepRunData(runId, fingerprint, input.loaded, data);
+      }
       if (!resumed) {
         const stepsPerEpoch = Math.floor(data.train.count / Math.max(1, Math.min(config.batch, data.train.count)));
         config = resolveConfig({ ...config, checkpointEvery: Math.max(1, Math.ceil(stepsPerEpoch / CHECKPOINTS_PER_EPOCH)) });
@@ -153,7 +208,8 @@ export class TrainingSession {
       const runConfig = config;
       this.model?.dispose();
       const model = createModelFor(config, classNames.length);
-      Object.assign(this, { model, config, classNames, lastCheckpoint: null, history: [], test: null, dataset: loaded });
+      const history = resumed ? resumed.history : [];
+      Object.assign(this, { model, config, classNames, lastCheckpoint: null, history, test: null, dataset: { name, report } });
       if (this.initWeights && !resumed) {
         // Throws StateDictMismatchError naming every mismatch if the settings changed since the import.
         importSafetensors(model, this.initWeights.bytes, null, { skipFc: this.initWeights.report.freshClassifier, castFloats: true });
@@ -173,7 +229,14 @@ export class TrainingSession {
       const onEvent = async (e: TrainEvent) => {
         switch (e.type) {
           case 'start':
-            this.post({ type: 'trainingStarted', config: runConfig, classNames, stepsPerEpoch: e.stepsPerEpoch, totalSteps: e.totalSteps });
+            this.post({
+              type: 'trainingStarted',
+              config: runConfig,
+              classNames,
+              stepsPerEpoch: e.stepsPerEpoch,
+              totalSteps: e.totalSteps,
+              history,
+            });
             return sendFrame(0);
           case 'step': {
             const now = performance.now();
@@ -207,9 +270,12 @@ export class TrainingSession {
             this.lastCheckpoint = e.bytes;
             const saved: SavedRun = {
               savedAt: new Date().toISOString(),
-              datasetSource: loaded.source,
-              datasetName: loaded.name,
-              datasetImages: loaded.report.images,
+              runId,
+              datasetSource: source,
+              datasetName: name,
+              datasetImages: report.images,
+              dataStored,
+              datasetFingerprint: fingerprint,
               checkpoint: e.bytes,
             };
             try {
@@ -234,6 +300,12 @@ export class TrainingSession {
         control: {
           shouldStop: () => this.stopRequested,
           waitWhilePaused: () => {
+            // Between steps is the one place no step holds the weights: the test hook acts here.
+            if (this.corruptRequested) {
+              this.corruptRequested = false;
+              const fc = model.fcWeight();
+              tf.tidy(() => fc.assign(tf.fill(fc.shape, Number.NaN)));
+            }
             if (!this.paused) return Promise.resolve();
             this.post({ type: 'trainingPaused' });
             return new Promise<void>((wake) => this.resumeWaiters.push(wake));

@@ -8,6 +8,7 @@ export function GpuStatus() {
   const capabilities = useStudio((s) => s.capabilities);
   const backend = useStudio((s) => s.backend);
   const startBackend = useStudio((s) => s.startBackend);
+  const deviceLosses = useStudio((s) => s.deviceLosses);
 
   if (!capabilities) {
     return (
@@ -41,6 +42,7 @@ export function GpuStatus() {
       <span className={`backend-state backend-${backend.state}`}>
         {backend.state === 'starting' && `Starting ${BACKEND_LABEL[backend.backend]}…`}
         {backend.state === 'ready' && `${BACKEND_LABEL[backend.backend]} ready`}
+        {backend.state === 'ready' && deviceLosses > 0 && ` (a new device, after ${deviceLosses === 1 ? 'a lost one' : `${deviceLosses} lost ones`})`}
         {backend.state === 'failed' &&
           // A missing adapter is already explained above; any other failure is news.
           !(backend.backend === 'webgpu' && !label) &&

@@ -5,11 +5,22 @@ export function ResumeBanner() {
   const saved = useStudio((s) => s.savedRun);
   const idle = useStudio((s) => s.trainingStatus === 'idle');
   const backendReady = useStudio((s) => s.backend.state === 'ready');
+  const dataset = useStudio((s) => s.dataset);
   const resume = useStudio((s) => s.resumeSavedRun);
   const discard = useStudio((s) => s.discardSavedRun);
   if (!saved || !idle) return null;
   const when = new Date(saved.savedAt).toLocaleString();
-  const where = saved.datasetSource === 'demo' ? 'the demo dataset' : `the folder "${saved.datasetName}" (drop it again first)`;
+  // After a lost device the studio hands the folder to the new worker itself; after a reload the
+  // browser has forgotten the files, and only the user can give them back.
+  const folderLoaded =
+    dataset.status === 'ready' && dataset.source === 'folder' && dataset.name === saved.datasetName && dataset.report.images === saved.datasetImages;
+  const where =
+    saved.datasetSource === 'demo'
+      ? 'the demo dataset'
+      : `the folder "${saved.datasetName}"${
+          saved.datasetStored ? ' (its images are kept in this browser)' : folderLoaded ? '' : ' (drop it again first)'
+        }`;
+  const datasetLoading = dataset.status === 'loading';
   return (
     <section className="panel resume" aria-labelledby="resume-heading">
       <h2 id="resume-heading">Unfinished run</h2>
@@ -18,7 +29,7 @@ export function ResumeBanner() {
         {saved.epochs}, after {saved.globalStep} steps. Resuming continues from that checkpoint.
       </p>
       <div className="controls">
-        <button type="button" className="primary" disabled={!backendReady} onClick={resume}>
+        <button type="button" className="primary" disabled={!backendReady || datasetLoading} onClick={resume}>
           Resume training
         </button>
         <button type="button" onClick={discard}>

@@ -40,12 +40,11 @@ export function routeFromWorker(store: StudioStore, message: FromWorker): void {
     case 'backendFailed':
       return s.backendFailed(message.backend, message.message);
     case 'deviceLost':
-      s.deviceLost(message.message);
-      return s.notify('error', `The GPU device was lost (${message.message}). Reload the page to start a new one.`);
+      return s.deviceLost(message.message);
     case 'trainingPreparing':
       return s.preparingReceived(message.done, message.total);
     case 'trainingStarted':
-      return s.trainingStarted(message.config, message.classNames);
+      return s.trainingStarted(message.config, message.classNames, message.history);
     case 'trainingProgress':
       return s.progressReceived(message.progress);
     case 'trainingPaused':

@@ -67,7 +67,7 @@ export interface TrainingSlice {
   resumeTraining(): void;
   stopTraining(): void;
   preparingReceived(done: number, total: number): void;
-  trainingStarted(config: TrainConfig, classNames: string[]): void;
+  trainingStarted(config: TrainConfig, classNames: string[], history: EpochRecord[]): void;
   progressReceived(progress: TrainingProgress): void;
   epochReceived(record: EpochRecord): void;
   camFrameReceived(frame: CamFrame): void;
@@ -75,6 +75,8 @@ export interface TrainingSlice {
   trainingFinished(outcome: TrainingOutcome, message: string, test: SplitMetrics | null): void;
   /** the worker refused a training request */
   trainingHalted(): void;
+  /** the run died with its worker (lost GPU device); its checkpoint is announced by the next worker */
+  trainingInterrupted(message: string): void;
 }
 
 const FRESH_RUN = {
@@ -125,8 +127,14 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (port) => (set, 
     port.post({ type: 'stopTraining' });
   },
   preparingReceived: (done, total) => set({ preparing: { done, total } }),
-  trainingStarted: (runConfig, runClassNames) =>
-    set((s) => ({ runConfig, runClassNames, trainingStatus: s.trainingStatus === 'preparing' ? 'running' : s.trainingStatus })),
+  trainingStarted: (runConfig, runClassNames, epochHistory) =>
+    set((s) => ({
+      runConfig,
+      runClassNames,
+      // a resumed run brings the epochs before its checkpoint: the charts and the table stay whole
+      epochHistory,
+      trainingStatus: s.trainingStatus === 'preparing' ? 'running' : s.trainingStatus,
+    })),
   progressReceived: (progress) =>
     set((s) => ({ progress, lossHistory: [...s.lossHistory, { step: progress.step, ...progress.loss }] })),
   epochReceived: (record) => set((s) => ({ epochHistory: [...s.epochHistory, record] })),
@@ -141,6 +149,13 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (port) => (set, 
       return { trainingStatus: 'idle', lastOutcome: { outcome, message, test }, completedRuns: finished };
     }),
   trainingHalted: () => set({ trainingStatus: 'idle' }),
+  trainingInterrupted: (message) =>
+    set((s) => ({
+      trainingStatus: 'idle',
+      lastOutcome: s.trainingStatus === 'idle' ? s.lastOutcome : { outcome: 'failed', message, test: null },
+      // The next worker reads the checkpoint back and announces it; until then nothing is known.
+      savedRun: null,
+    })),
 });
 
 /** Percent done for the progressbar, 0 before the first step. */

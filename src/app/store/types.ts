@@ -15,6 +15,12 @@ import type { NoticesSlice } from './notices_slice.ts';
 
 export interface WorkerPort {
   post(message: ToWorker): void;
+  /**
+   * Terminates the worker and starts a fresh one, which knows nothing yet (send `init` and the
+   * dataset again). A lost GPUDevice cannot be revived, and tfjs keeps tensors of the dead device
+   * in its engine: a new worker is the only clean slate.
+   */
+  replaceWorker(): void;
 }
 
 export type StudioState = GpuSlice & DatasetSlice & GallerySlice & SettingsSlice & TrainingSlice & WeightsSlice & NoticesSlice;
