@@ -38,3 +38,22 @@ export async function waitForWebGpu(page: Page): Promise<string> {
   if (await failed.isVisible()) throw new Error(`tfjs webgpu backend failed in the worker: ${await failed.innerText()}`);
   return (await adapter.innerText()).replace(/^WebGPU: /, '');
 }
+
+/** The settings training tests use: a tiny net at 32 px (SwiftShader is a CPU), batch 8. */
+export async function configureTinyRun(page: Page, epochs: number): Promise<void> {
+  await page.getByLabel('Architecture', { exact: true }).selectOption('resnet10-tiny');
+  await page.getByLabel('Input size', { exact: true }).selectOption('32');
+  await page.getByLabel('Batch size', { exact: true }).fill('8');
+  await page.getByLabel('Epochs', { exact: true }).fill(String(epochs));
+}
+
+/** Loads the demo (300 images: 240 train, so 30 steps per epoch at batch 8) and waits for its report. */
+export async function loadDemo(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Load demo dataset' }).click();
+  await expect(page.getByRole('region', { name: 'Dataset report' })).toBeVisible({ timeout: 120_000 });
+}
+
+/** The training progressbar's aria-valuenow (0..100). */
+export async function percentDone(page: Page): Promise<number> {
+  return Number(await page.getByRole('region', { name: 'Training progress' }).getByRole('progressbar').getAttribute('aria-valuenow'));
+}

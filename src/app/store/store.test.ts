@@ -6,8 +6,9 @@ import { progressPercent } from './training_slice.ts';
 
 function harness() {
   const sent: ToWorker[] = [];
-  const store = createStudioStore({ post: (m) => sent.push(m) });
-  return { store, sent, s: () => store.getState() };
+  let replaced = 0;
+  const store = createStudioStore({ post: (m) => sent.push(m), replaceWorker: () => replaced++ });
+  return { store, sent, s: () => store.getState(), workersReplaced: () => replaced };
 }
 
 const LIMITS = {
@@ -49,9 +50,35 @@ describe('studio store', () => {
     expect(s().backend).toEqual({ state: 'starting', backend: 'webgpu' });
     routeFromWorker(store, { type: 'backendReady', backend: 'webgpu', initMs: 12 });
     expect(s().backend).toEqual({ state: 'ready', backend: 'webgpu', initMs: 12 });
+  });
+
+  it('replaces the worker after a lost device and hands it the backend and the dataset again', () => {
+    const { store, sent, s, workersReplaced } = harness();
+    s().startBackend('webgpu');
+    routeFromWorker(store, { type: 'backendReady', backend: 'webgpu', initMs: 12 });
+    const files = [{ path: 'set/images/a/1.png', file: new File([new Uint8Array(4)], '1.png') }];
+    s().loadFolder(files);
+    routeFromWorker(store, { type: 'datasetLoaded', source: 'folder', datasetId: 1, name: 'set', report: {} as never, samples: [], scanMs: 1 });
+    s().startTraining();
+    routeFromWorker(store, { type: 'savedRun', run: null });
+    sent.length = 0;
+
     routeFromWorker(store, { type: 'deviceLost', message: 'unknown: reset' });
+    expect(workersReplaced()).toBe(1);
+    expect(sent).toEqual([{ type: 'init', backend: 'webgpu' }, { type: 'loadDataset', files }]);
+    expect(s().backend).toEqual({ state: 'starting', backend: 'webgpu' });
+    expect(s().trainingStatus).toBe('idle');
+    expect(s().lastOutcome).toMatchObject({ outcome: 'failed', message: expect.stringContaining('GPU device was lost') });
+    expect(s().notices.at(-1)).toMatchObject({ level: 'error', text: expect.stringContaining('Resume training') });
+  });
+
+  it('stops replacing workers when the device keeps getting lost, and asks for a reload', () => {
+    const { store, s, workersReplaced } = harness();
+    s().startBackend('webgpu');
+    for (let i = 0; i < 5; i++) routeFromWorker(store, { type: 'deviceLost', message: 'unknown: reset' });
+    expect(workersReplaced()).toBe(3);
     expect(s().backend.state).toBe('lost');
-    expect(s().notices.at(-1)?.level).toBe('error');
+    expect(s().notices.at(-1)?.text).toMatch(/Reload the page/);
   });
 
   it('scales default settings to the device until the user edits one', () => {
@@ -103,6 +130,7 @@ describe('studio store', () => {
       classNames: ['a', 'b'],
       stepsPerEpoch: 4,
       totalSteps: 8,
+      history: [],
     });
     expect(s().trainingStatus).toBe('running');
     const loss = { total: 2, ce: 1.5, cam: 0.5, head: 0 };
