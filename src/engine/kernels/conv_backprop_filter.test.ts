@@ -21,6 +21,9 @@ const CASES: Case[] = [
   { name: '1x1/2 downsample', x: [2, 8, 8, 16], k: 1, outC: 32, stride: 2, pad: 'valid' },
   { name: '3x3 same, 70 -> 130 channels (several tiles)', x: [3, 12, 12, 70], k: 3, outC: 130, stride: 1, pad: 'same' },
   { name: 'many positions (split-K)', x: [8, 32, 32, 4], k: 3, outC: 8, stride: 1, pad: explicit(1) },
+  // Positions advance 16 per K-step with carries across rows and images: rows narrower than a step.
+  { name: '3x3/1 on 3x3 maps (several rows per step)', x: [5, 3, 3, 8], k: 3, outC: 8, stride: 1, pad: explicit(1) },
+  { name: '3x3/2 on 2x2 maps (1x1 output: an image per position)', x: [20, 2, 2, 8], k: 3, outC: 8, stride: 2, pad: explicit(1) },
 ];
 
 async function filterGrad(c: Case, seed: number): Promise<Float32Array> {
