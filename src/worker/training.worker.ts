@@ -29,29 +29,34 @@ function post(message: FromWorker): void {
   scope.postMessage(message);
 }
 
-/** Settles when the backend asked for by the latest `init` has started (or failed). */
+/**
+ * Settles when the backend asked for by the latest `init` has started (or failed). Set as soon as
+ * `init` arrives, so requests sent right behind it (a replaced worker gets init, the dataset and
+ * the imported weights in one go) wait for the backend instead of finding none.
+ */
 let backendStarted: Promise<BackendName> | undefined;
 
 async function init(backend: BackendName): Promise<void> {
-  const capabilities = await detectCapabilities();
-  post({ type: 'capabilities', capabilities, engine: ENGINE_FEATURES });
   const started = performance.now();
-  if (backend === 'webgpu' && !capabilities.webgpu.available) {
+  const detected = detectCapabilities();
+  backendStarted = detected.then(async (capabilities) => {
     // tfjs would find no adapter either; say why once, in the capability table's words.
-    backendStarted = Promise.reject(new Error(capabilities.webgpu.reason));
-    backendStarted.catch(() => {});
-    post({ type: 'backendFailed', backend, message: capabilities.webgpu.reason });
-    return;
-  }
-  backendStarted = startBackend(backend, {
-    onDeviceLost: (message) => post({ type: 'deviceLost', message }),
-    onUncapturedError: (message) => post({ type: 'error', message: `WebGPU error: ${message}` }),
-  }).then(() => backend);
+    if (backend === 'webgpu' && !capabilities.webgpu.available) throw new Error(capabilities.webgpu.reason);
+    await startBackend(backend, {
+      onDeviceLost: (message) => post({ type: 'deviceLost', message }),
+      onUncapturedError: (message) => post({ type: 'error', message: `WebGPU error: ${message}` }),
+    });
+    return backend;
+  });
+  backendStarted.catch(() => {});
+  const capabilities = await detected;
+  post({ type: 'capabilities', capabilities, engine: ENGINE_FEATURES });
   try {
     await backendStarted;
     post({ type: 'backendReady', backend, initMs: performance.now() - started });
   } catch (err) {
     post({ type: 'backendFailed', backend, message: errorText(err) });
+    if (backend === 'webgpu' && !capabilities.webgpu.available) return;
   }
   await announceSavedRun();
 }
@@ -110,7 +115,15 @@ const training = new TrainingSession(post);
 let currentDataset: LoadedDataset | undefined;
 let currentDatasetId = 0;
 
-async function ingest(source: DatasetSource, fileCount: number, load: () => Promise<LoadedDataset>): Promise<void> {
+/** The scan in progress, if any: an import checks the class count against the dataset it brings. */
+let ingestion: Promise<void> = Promise.resolve();
+
+function ingest(source: DatasetSource, fileCount: number, load: () => Promise<LoadedDataset>): Promise<void> {
+  ingestion = scanAndReport(source, fileCount, load);
+  return ingestion;
+}
+
+async function scanAndReport(source: DatasetSource, fileCount: number, load: () => Promise<LoadedDataset>): Promise<void> {
   post({ type: 'datasetLoading', source, fileCount });
   const started = performance.now();
   try {
@@ -207,6 +220,7 @@ async function handle(message: ToWorker): Promise<void> {
       if (unavailable(message, ENGINE_FEATURES.weightsImport)) return;
       try {
         await activeBackend();
+        await ingestion;
         const classes = currentDataset ? currentDataset.dataset.classNames.length : null;
         const { report, weights } = await checkImportedWeights(message.file, message.settings, classes);
         if (weights) training.initWeights = weights;

@@ -64,6 +64,7 @@ export const createGpuSlice: SliceCreator<GpuSlice> = (port) => (set, get) => ({
     port.replaceWorker();
     get().startBackend(backend);
     get().reloadDataset();
+    get().reloadImportedWeights();
     get().notify(
       'error',
       `The GPU device was lost (${message}). The studio started a new one` +

@@ -59,13 +59,22 @@ describe('studio store', () => {
     const files = [{ path: 'set/images/a/1.png', file: new File([new Uint8Array(4)], '1.png') }];
     s().loadFolder(files);
     routeFromWorker(store, { type: 'datasetLoaded', source: 'folder', datasetId: 1, name: 'set', report: {} as never, samples: [], scanMs: 1 });
+    const weights = new File([new Uint8Array(8)], 'resnet18.safetensors');
+    s().importWeights(weights);
+    const report = { ok: true as const, fileName: weights.name, tensors: 1, freshClassifier: false, checkedAgainst: 'resnet18 with 2 classes' };
+    routeFromWorker(store, { type: 'weightsImported', report });
     s().startTraining();
     routeFromWorker(store, { type: 'savedRun', run: null });
     sent.length = 0;
 
     routeFromWorker(store, { type: 'deviceLost', message: 'unknown: reset' });
     expect(workersReplaced()).toBe(1);
-    expect(sent).toEqual([{ type: 'init', backend: 'webgpu' }, { type: 'loadDataset', files }]);
+    // The new worker gets everything the old one held: backend, dataset, imported weights.
+    expect(sent).toEqual([
+      { type: 'init', backend: 'webgpu' },
+      { type: 'loadDataset', files },
+      { type: 'importWeights', file: weights, settings: s().settings },
+    ]);
     expect(s().backend).toEqual({ state: 'starting', backend: 'webgpu' });
     expect(s().trainingStatus).toBe('idle');
     expect(s().lastOutcome).toMatchObject({ outcome: 'failed', message: expect.stringContaining('GPU device was lost') });
