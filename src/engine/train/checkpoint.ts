@@ -32,11 +32,28 @@ export interface CheckpointMeta extends CheckpointPosition {
   history: EpochRecord[];
 }
 
+/**
+ * A model state entry holds NaN or Inf. Thrown by saveCheckpoint: a checkpoint is what a diverged
+ * run falls back to, so it must never hold the divergence itself.
+ */
+export class NonFiniteStateError extends Error {
+  override name = 'NonFiniteStateError';
+  constructor(readonly entryName: string) {
+    super(`${entryName} holds NaN or Inf values: not written to a checkpoint.`);
+  }
+}
+
 export async function saveCheckpoint(model: ResNet, optimizer: Optimizer, meta: Omit<CheckpointMeta, 'format' | 'version' | 'optimizerStep'>): Promise<Uint8Array> {
   const tensors: Array<[string, SafetensorsTensor]> = [];
   for (const entry of model.stateEntries()) {
     if (entry.kind === 'counter') tensors.push([`model.${entry.spec.name}`, i64Tensor([], [entry.value])]);
-    else tensors.push([`model.${entry.spec.name}`, f32Tensor(entry.variable.shape, (await entry.variable.data()) as Float32Array)]);
+    else {
+      const values = (await entry.variable.data()) as Float32Array;
+      // The loop checks losses, but those were computed before the last update: the weights that
+      // update wrote are only seen here, where they are on the CPU anyway.
+      if (!values.every(Number.isFinite)) throw new NonFiniteStateError(entry.spec.name);
+      tensors.push([`model.${entry.spec.name}`, f32Tensor(entry.variable.shape, values)]);
+    }
   }
   for (const [key, v] of optimizer.state.slots) tensors.push([`optim.${key}`, f32Tensor(v.shape, (await v.data()) as Float32Array)]);
   const full: CheckpointMeta = { ...meta, format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, optimizerStep: optimizer.state.step };

@@ -91,6 +91,30 @@ forEachBackend('training loop', () => {
     model.dispose();
   });
 
+  it('never writes a checkpoint of NaN weights, even between two loss checks', { timeout: 300_000 }, async () => {
+    // Checkpoint after every step, losses checked every second step: NaN weights before the first
+    // step reach the first checkpoint before any loss check could see them.
+    const config = tiny({ epochs: 1, logEvery: 2, checkpointEvery: 1 });
+    const model = createModelFor(config, data.classNames.length);
+    const events: TrainEvent[] = [];
+    let corrupted = false;
+    const attempt = runTraining({
+      config, data, model, onEvent: (e) => { events.push(e); },
+      control: {
+        waitWhilePaused: async () => {
+          if (corrupted) return;
+          corrupted = true;
+          const fc = model.fcWeight();
+          tf.tidy(() => fc.assign(tf.fill(fc.shape, Number.NaN)));
+        },
+      },
+    });
+    await expect(attempt).rejects.toBeInstanceOf(TrainingDivergedError);
+    await expect(attempt).rejects.toThrow(/The weight \S+ became NaN or Inf by epoch 1, step 1: .*no checkpoint had been written yet/);
+    expect(events.filter((e) => e.type === 'checkpoint')).toHaveLength(0);
+    model.dispose();
+  });
+
   it('keeps the tensor count flat across training steps', async () => {
     const config = tiny({ method: 'both', loss: 'kl' });
     const model = createModelFor(config, data.classNames.length);

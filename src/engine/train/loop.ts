@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { hashString, mulberry32, shuffleInPlace } from '../../data/rng.ts';
 import { createResNet, DEFAULT_GAZE_HEAD, type ResNet } from '../model/index.ts';
 import { effectiveCamStride, usesGazeHead, type TrainConfig } from './config.ts';
-import { restoreCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.ts';
+import { NonFiniteStateError, restoreCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.ts';
 import { disposeBatch, makeBatch, type TrainData } from './data.ts';
 import { evaluateSplit } from './evaluate.ts';
 import type { SplitMetrics } from './metrics.ts';
@@ -108,10 +108,26 @@ export async function runTraining(args: {
 
   // Where the last checkpoint stands (the resumed one counts): what a diverged run falls back to.
   let lastCheckpoint: { epoch: number; step: number } | null = args.resume ? { epoch: startEpoch, step: startStep } : null;
+  const diverged = (what: string) => {
+    const kept = lastCheckpoint
+      ? `the last good checkpoint (epoch ${lastCheckpoint.epoch}, step ${lastCheckpoint.step}) is kept`
+      : 'no checkpoint had been written yet';
+    return new TrainingDivergedError(
+      `${what}: the run was stopped and ${kept}. ` +
+        `Try a lower learning rate (now ${c.lr}) or a smaller gaze loss weight (now ${c.lambda}).`,
+    );
+  };
   const checkpoint = async (epoch: number, stepInEpoch: number) => {
-    lastCheckpoint = { epoch, step: stepInEpoch };
     const meta = { config: c, classNames: data.classNames, epoch, stepInEpoch, globalStep: epoch * stepsPerEpoch + stepInEpoch, history };
-    await onEvent({ type: 'checkpoint', bytes: await saveCheckpoint(model, optimizer, meta), meta });
+    let bytes: Uint8Array;
+    try {
+      bytes = await saveCheckpoint(model, optimizer, meta);
+    } catch (err) {
+      if (err instanceof NonFiniteStateError) throw diverged(`The weight ${err.entryName} became NaN or Inf by epoch ${epoch + 1}, step ${stepInEpoch}`);
+      throw err;
+    }
+    lastCheckpoint = { epoch, step: stepInEpoch };
+    await onEvent({ type: 'checkpoint', bytes, meta });
   };
 
   try {
@@ -147,13 +163,7 @@ export async function runTraining(args: {
           // Sync point: losses back to the CPU (and a NaN/Inf check before anything is saved).
           const mean = await readMean(logSums, logSteps);
           if (!Object.values(mean).every(Number.isFinite)) {
-            const kept = lastCheckpoint
-              ? `the last good checkpoint (epoch ${lastCheckpoint.epoch}, step ${lastCheckpoint.step}) is kept`
-              : 'no checkpoint had been written yet';
-            throw new TrainingDivergedError(
-              `Loss became ${mean.total} at epoch ${epoch + 1}, step ${step + 1}: the run was stopped and ${kept}. ` +
-                `Try a lower learning rate (now ${c.lr}) or a smaller gaze loss weight (now ${c.lambda}).`,
-            );
+            throw diverged(`Loss became ${mean.total} at epoch ${epoch + 1}, step ${step + 1}`);
           }
           const seconds = (performance.now() - logStart) / 1000;
           const imagesPerSec = (logSteps * batch) / seconds;
