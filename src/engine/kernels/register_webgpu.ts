@@ -24,6 +24,13 @@ import {
   planSplits,
   type ConvGeometry,
 } from './conv_backprop_filter_webgpu.ts';
+import {
+  BatchNormGradInputProgram,
+  BatchNormGradSumsProgram,
+  BatchNormNormaliseProgram,
+  BatchNormStatsProgram,
+  ChannelColumnProgram,
+} from './batch_norm_webgpu.ts';
 
 export const CAM_MAPS = 'GazecamCamMaps';
 export const CAM_MAPS_GRAD = 'GazecamCamMapsGrad';
@@ -31,6 +38,8 @@ export const REFINE_CAMS = 'GazecamRefineCams';
 export const REFINE_CAMS_GRAD = 'GazecamRefineCamsGrad';
 export const REFINE_SIGMOID_CAMS = 'GazecamRefineSigmoidCams';
 export const REFINE_SIGMOID_CAMS_GRAD = 'GazecamRefineSigmoidCamsGrad';
+export const BATCH_NORM_TRAIN = 'GazecamBatchNormTrain';
+export const BATCH_NORM_TRAIN_GRAD = 'GazecamBatchNormTrainGrad';
 
 export interface RefineAttrs {
   outH: number;
@@ -152,6 +161,30 @@ function refineSigmoidCamsGradKernel(args: { inputs: tf.NamedTensorInfoMap; back
   return dCam;
 }
 
+/** Training-mode batch norm: (x, gamma, beta) -> [y, stats [C,2] = (mean, biased variance)]. */
+function batchNormTrainKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
+  const backend = args.backend as WebGPUBackendLike;
+  const { x, gamma, beta } = take(args.inputs, 'x', 'gamma', 'beta');
+  const { eps } = args.attrs as { eps: number };
+  const stats = backend.runWebGPUProgram(new BatchNormStatsProgram(x.shape), [x], 'float32');
+  const y = backend.runWebGPUProgram(new BatchNormNormaliseProgram(x.shape, eps), [x, stats, gamma, beta], 'float32');
+  return [y, stats];
+}
+
+/** Its backward: (x, gamma, stats, dy) -> [dx, dGamma, dBeta]. */
+function batchNormTrainGradKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
+  const backend = args.backend as WebGPUBackendLike;
+  const { x, gamma, stats, dy } = take(args.inputs, 'x', 'gamma', 'stats', 'dy');
+  const { eps } = args.attrs as { eps: number };
+  const sums = backend.runWebGPUProgram(new BatchNormGradSumsProgram(x.shape, eps), [x, stats, dy], 'float32');
+  const dx = backend.runWebGPUProgram(new BatchNormGradInputProgram(x.shape, eps), [x, stats, gamma, dy, sums], 'float32');
+  const channels = x.shape[3];
+  const dBeta = backend.runWebGPUProgram(new ChannelColumnProgram(channels, 0), [sums], 'float32');
+  const dGamma = backend.runWebGPUProgram(new ChannelColumnProgram(channels, 1), [sums], 'float32');
+  backend.disposeData(sums.dataId);
+  return [dx, dGamma, dBeta];
+}
+
 /** tfjs's own webgpu Conv2DBackpropFilter, kept for NCHW/dilated calls and for parity tests. */
 let tfjsConvBackpropFilter: tf.KernelConfig | undefined;
 
@@ -211,6 +244,8 @@ export function registerWebGPUKernels(): void {
     [REFINE_CAMS_GRAD, refineCamsGradKernel as tf.KernelFunc],
     [REFINE_SIGMOID_CAMS, refineSigmoidCamsKernel as tf.KernelFunc],
     [REFINE_SIGMOID_CAMS_GRAD, refineSigmoidCamsGradKernel as tf.KernelFunc],
+    [BATCH_NORM_TRAIN, batchNormTrainKernel as tf.KernelFunc],
+    [BATCH_NORM_TRAIN_GRAD, batchNormTrainGradKernel as tf.KernelFunc],
   ];
   for (const [kernelName, kernelFunc] of kernels) {
     tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc });
@@ -252,6 +287,20 @@ export function registerWebGPUKernels(): void {
       return {
         cam: () => tf.engine().runKernel(REFINE_SIGMOID_CAMS_GRAD, { cam, sigmoidCams, stats, dSig }, attrs) as tf.Tensor,
       };
+    },
+  });
+  tf.registerGradient({
+    kernelName: BATCH_NORM_TRAIN,
+    inputsToSave: ['x', 'gamma'],
+    outputsToSave: [false, true],
+    gradFunc: (dys, saved, attrs) => {
+      // dys[1] is the stats output's zero gradient: the running-statistics update is not differentiated.
+      const [dy] = dys as tf.Tensor[];
+      const [x, gamma, stats] = saved;
+      // One kernel computes all three, here rather than in a thunk: tfjs runs each input's thunk in
+      // its own tidy, which would dispose the two gradients that thunk does not return.
+      const [dx, dGamma, dBeta] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { x, gamma, stats, dy }, attrs) as tf.Tensor[];
+      return { x: () => dx!, gamma: () => dGamma!, beta: () => dBeta! };
     },
   });
 }

@@ -11,8 +11,11 @@
  * - eval: normalise with the running statistics.
  * The training forward is a customGrad with the analytic backward (three reductions over [B,h,w],
  * no tiling), which is both cheaper than differentiating the composed ops and what PyTorch computes.
+ * On webgpu the fused WGSL kernels (src/engine/kernels/batch_norm_webgpu.ts) replace it; this
+ * customGrad stays the reference they are tested against, and the path on every other backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchNormTrainFused } from '../kernels/batch_norm_ops.ts';
 
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
@@ -40,6 +43,12 @@ export function batchNormTrain(x: tf.Tensor4D, s: BatchNormState, updateStats: b
   if (n < 2) {
     // PyTorch refuses too: the unbiased variance needs two values per channel.
     throw new Error(`Batch norm in training mode needs more than 1 value per channel; got input shape [${x.shape.join(',')}].`);
+  }
+  const fused = batchNormTrainFused(x, s.weight, s.bias, BN_EPS);
+  if (fused) {
+    if (updateStats) updateRunningStats(s, fused, n);
+    tf.dispose([fused.mean, fused.variance]);
+    return fused.y;
   }
   // Batch moments leave the customGrad's tidy through this stash (kept, disposed below).
   let stash: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
@@ -70,13 +79,16 @@ export function batchNormTrain(x: tf.Tensor4D, s: BatchNormState, updateStats: b
   });
   const y = bn(x, s.weight, s.bias) as tf.Tensor4D;
   const moments = stash!;
-  if (updateStats) {
-    tf.tidy(() => {
-      const unbiased = tf.mul(moments.variance, n / (n - 1));
-      s.runningMean.assign(tf.add(tf.mul(s.runningMean, 1 - BN_MOMENTUM), tf.mul(moments.mean, BN_MOMENTUM)));
-      s.runningVar.assign(tf.add(tf.mul(s.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
-    });
-  }
+  if (updateStats) updateRunningStats(s, moments, n);
   tf.dispose([moments.mean, moments.variance]);
   return y;
+}
+
+/** PyTorch's update: momentum 0.1, the running variance from the unbiased batch variance. */
+function updateRunningStats(s: BatchNormState, moments: { mean: tf.Tensor1D; variance: tf.Tensor1D }, n: number): void {
+  tf.tidy(() => {
+    const unbiased = tf.mul(moments.variance, n / (n - 1));
+    s.runningMean.assign(tf.add(tf.mul(s.runningMean, 1 - BN_MOMENTUM), tf.mul(moments.mean, BN_MOMENTUM)));
+    s.runningVar.assign(tf.add(tf.mul(s.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+  });
 }
