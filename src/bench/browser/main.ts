@@ -17,12 +17,6 @@ import {
 import type { BenchPageState, FromBenchWorker, RunBench } from './protocol.ts';
 import './bench.css';
 
-declare global {
-  interface Window {
-    __gazecamBench?: BenchPageState;
-  }
-}
-
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, attrs: Record<string, string> = {}): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (text !== undefined) el.textContent = text;

@@ -25,3 +25,10 @@ export interface BenchPageState {
   /** the text lines printed so far, the same as `gazecam bench` prints */
   log: string[];
 }
+
+declare global {
+  interface Window {
+    /** the bench page's state, read by scripts/bench-browser.ts and e2e/bench.spec.ts */
+    __gazecamBench?: BenchPageState;
+  }
+}
