@@ -40,7 +40,7 @@ export function formatKernel(k: KernelResult & { backend?: string }): string {
 }
 
 export function formatTraining(t: TrainingResult): string {
-  const filter = t.backend === 'webgpu' ? `, ${t.convFilterKernel} conv filter grad` : '';
+  const filter = t.backend === 'webgpu' ? `, ${t.convFilterKernel} conv filter grad, ${t.batchNormKernel} batch norm` : '';
   return (
     `train ${t.arch} ${t.size}px batch ${t.batch} (CAM stride ${t.camStride}) on ${t.backend}${filter}: ` +
     `${t.imagesPerSec.toFixed(2)} img/s (${t.stepMs.toFixed(0)} ms/step), ${t.gflopPerImage.toFixed(3)} GFLOP/img, ` +
@@ -58,7 +58,7 @@ export function formatDevice(backend: string, d: DeviceInfo): string {
  */
 export function webgpuSpeedups(training: TrainingResult[]): string[] {
   const lines: string[] = [];
-  for (const gpu of training.filter((t) => t.backend === 'webgpu' && t.convFilterKernel === 'gazecam')) {
+  for (const gpu of training.filter((t) => t.backend === 'webgpu' && t.convFilterKernel === 'gazecam' && t.batchNormKernel === 'gazecam')) {
     for (const other of training.filter((t) => t.backend !== 'webgpu' && t.arch === gpu.arch && t.size === gpu.size && t.batch === gpu.batch)) {
       lines.push(
         `${gpu.arch} ${gpu.size}px batch ${gpu.batch}: webgpu ${(gpu.imagesPerSec / other.imagesPerSec).toFixed(2)}x ${other.backend} ` +

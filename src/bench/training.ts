@@ -12,6 +12,7 @@ import { Optimizer } from '../engine/train/optimizer.ts';
 import { trainStep } from '../engine/train/step.ts';
 import { prepareKernels } from '../engine/kernels/cam_ops.ts';
 import { useFastConvBackpropFilter } from '../engine/kernels/register_webgpu.ts';
+import { useFusedBatchNorm } from '../engine/kernels/batch_norm_ops.ts';
 import type { Batch } from '../engine/train/data.ts';
 import { medianMs, type TimingOptions } from './timing.ts';
 
@@ -26,6 +27,8 @@ export interface TrainingResult extends TrainingCase {
   /** 'gazecam': our WGSL Conv2DBackpropFilter; 'tfjs': the backend's own (A/B baseline on webgpu;
    *  always 'tfjs' on webgl and cpu, where ours does not exist) */
   convFilterKernel: 'gazecam' | 'tfjs';
+  /** 'gazecam': our fused WGSL training-mode batch norm; 'tfjs': composed tfjs ops (always off webgpu) */
+  batchNormKernel: 'gazecam' | 'tfjs';
   imagesPerSec: number;
   stepMs: number;
   /** forward + backward ~ 3x forward, the usual convention */
@@ -61,9 +64,11 @@ export async function benchTrainingStep(
   timing: TimingOptions = { warmup: 2, runs: 5 },
   overrides: Partial<TrainConfig> = {},
   convFilterKernel: 'gazecam' | 'tfjs' = 'gazecam',
+  batchNormKernel: 'gazecam' | 'tfjs' = 'gazecam',
 ): Promise<TrainingResult> {
   const numClasses = 3;
   if (prepareKernels()) useFastConvBackpropFilter(convFilterKernel === 'gazecam');
+  useFusedBatchNorm(batchNormKernel === 'gazecam');
   const c = resolveConfig({ arch: tc.arch, size: tc.size, batch: tc.batch, method: 'cam', loss: 'kl', ...overrides });
   const model = createModelFor(c, numClasses);
   const optimizer = new Optimizer(c.optimizer, c.momentum, c.weightDecay);
@@ -90,6 +95,7 @@ export async function benchTrainingStep(
       ...tc,
       backend: tf.getBackend(),
       convFilterKernel: tf.getBackend() === 'webgpu' ? convFilterKernel : 'tfjs',
+      batchNormKernel: tf.getBackend() === 'webgpu' ? batchNormKernel : 'tfjs',
       imagesPerSec,
       stepMs,
       gflopPerImage,
@@ -100,6 +106,7 @@ export async function benchTrainingStep(
     };
   } finally {
     if (tf.getBackend() === 'webgpu') useFastConvBackpropFilter(true);
+    useFusedBatchNorm(true);
     tf.dispose(Object.values(batch));
     optimizer.dispose();
     model.dispose();

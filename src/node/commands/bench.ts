@@ -20,6 +20,7 @@ export const usage = `usage: gazecam bench [kernels|training|all] [--json] [--ba
             resnet18 at 224, batch 16; --arch/--size/--batch pick one case)
   all       both (the default)
   --ab-conv-filter  also time each training case with tfjs's own Conv2DBackpropFilter (A/B)
+  --ab-batch-norm   also time each training case with batch norm in composed tfjs ops (A/B)
   Medians of --runs after --warmup; --json prints one JSON object as the last stdout line.`;
 
 const SUITES = ['kernels', 'training'] as const;
@@ -34,6 +35,7 @@ export async function run(argv: string[]): Promise<number> {
     size: { type: 'int' },
     arch: { type: 'string' },
     'ab-conv-filter': { type: 'boolean' },
+    'ab-batch-norm': { type: 'boolean' },
   });
   const suite = positional[0] ?? 'all';
   if (!(SUITES as readonly string[]).includes(suite) && suite !== 'all') {
@@ -73,6 +75,10 @@ export async function run(argv: string[]): Promise<number> {
       // A/B on the same adapter, same process: tfjs's own Conv2DBackpropFilter instead of ours.
       if (flags['ab-conv-filter'] && backend === 'webgpu') {
         training.push(await benchTrainingStep(tc, stepTiming, {}, 'tfjs'));
+        printTraining(training.at(-1)!);
+      }
+      if (flags['ab-batch-norm'] && backend === 'webgpu') {
+        training.push(await benchTrainingStep(tc, stepTiming, {}, 'gazecam', 'tfjs'));
         printTraining(training.at(-1)!);
       }
     }
