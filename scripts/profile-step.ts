@@ -87,7 +87,7 @@ if (all === 0) {
 }
 console.log(`GPU time per step (sum of kernel times): ${all.toFixed(1)} ms`);
 for (const [name, e] of [...totals].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20)) {
-  console.log(`  ${name.padEnd(32)} ${e.ms.toFixed(1).padStart(9)} ms ${((100 * e.ms) / all).toFixed(1).padStart(5)}%  ${e.calls} calls`);
+  console.log(`  ${name.padEnd(32)} ${e.ms.toFixed(1).padStart(9)} ms ${((100 * e.ms) / all).toFixed(1).padStart(5)}%  ${Math.round(e.calls)} calls`);
 }
 if (flags.shapes && last) {
   for (const k of last.kernels.filter((k) => /Conv2D|BatchNorm/.test(k.name))) {
