@@ -21,6 +21,7 @@ import { trainStep } from '../src/engine/train/step.ts';
 import { prepareKernels } from '../src/engine/kernels/cam_ops.ts';
 import { useFastConvBackpropFilter } from '../src/engine/kernels/register_webgpu.ts';
 import { useFusedBatchNorm } from '../src/engine/kernels/batch_norm_ops.ts';
+import { syntheticBatch } from '../src/bench/training.ts';
 
 const { flags } = parseArgs(process.argv.slice(2), {
   arch: { type: RESNET_ARCHS },
@@ -48,16 +49,7 @@ const runs = (flags.runs as number | undefined) ?? 3;
 const numClasses = 3;
 const model = createModelFor(c, numClasses);
 const optimizer = new Optimizer(c.optimizer, c.momentum, c.weightDecay);
-const batch = tf.tidy(() => {
-  const shape: [number, number, number, number] = [c.batch, c.size, c.size, 1];
-  const labels = tf.tensor1d(Array.from({ length: c.batch }, (_, i) => i % numClasses), 'int32');
-  return {
-    images: tf.randomUniform(shape, 0, 1, 'float32', 1) as tf.Tensor4D,
-    gaze: tf.randomUniform(shape, 0, 1, 'float32', 2) as tf.Tensor4D,
-    gazeMask: tf.ones([c.batch]) as tf.Tensor1D,
-    oneHot: tf.oneHot(labels, numClasses).toFloat() as tf.Tensor2D,
-  };
-});
+const batch = syntheticBatch(c, numClasses);
 const step = async () => {
   const losses = trainStep(model, optimizer, batch, c, c.lr);
   await losses.total.data();

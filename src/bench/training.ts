@@ -46,7 +46,8 @@ export const DEFAULT_TRAINING_CASES: TrainingCase[] = [
   { arch: 'resnet18', size: 224, batch: 16 },
 ];
 
-function syntheticBatch(c: TrainConfig, numClasses: number): Batch {
+/** A batch of the config's shapes: random images and gaze, every image with gaze, labels cycling. */
+export function syntheticBatch(c: TrainConfig, numClasses: number): Batch {
   return tf.tidy(() => {
     const shape: [number, number, number, number] = [c.batch, c.size, c.size, 1];
     const labels = tf.tensor1d(Array.from({ length: c.batch }, (_, i) => i % numClasses), 'int32');

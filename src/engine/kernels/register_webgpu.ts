@@ -105,13 +105,24 @@ function refineCamsGradKernel(args: { inputs: tf.NamedTensorInfoMap; backend: un
     'float32',
     uniforms,
   );
-  const rows = backend.runWebGPUProgram(
-    new RefineGradRowsProgram(cam.shape, [attrs.outH, attrs.outW]),
-    [stats, sigmoidCams, dCams, dSig, sums],
-    'float32',
-    uniforms,
-  );
-  const dCam = backend.runWebGPUProgram(new RefineGradColsProgram(cam.shape), [rows], 'float32', uniforms);
+  return refineGradRowsCols(backend, cam.shape, [attrs.outH, attrs.outW], uniforms, true, [stats, sigmoidCams, dCams, dSig], sums);
+}
+
+/**
+ * The backward's last two passes, shared by both refine kernels: du summed along x through the
+ * bilinear taps (rows), then along y (cols) into dCam. Frees `sums` and the rows.
+ */
+function refineGradRowsCols(
+  backend: WebGPUBackendLike,
+  camShape: number[],
+  size: [number, number],
+  uniforms: ProgramUniform[],
+  withCams: boolean,
+  upstream: tf.TensorInfo[],
+  sums: tf.TensorInfo,
+): tf.TensorInfo {
+  const rows = backend.runWebGPUProgram(new RefineGradRowsProgram(camShape, size, withCams), [...upstream, sums], 'float32', uniforms);
+  const dCam = backend.runWebGPUProgram(new RefineGradColsProgram(camShape), [rows], 'float32', uniforms);
   backend.disposeData(sums.dataId);
   backend.disposeData(rows.dataId);
   return dCam;
@@ -149,16 +160,7 @@ function refineSigmoidCamsGradKernel(args: { inputs: tf.NamedTensorInfoMap; back
     uniforms,
   );
   backend.disposeData(rowsUp.dataId);
-  const rows = backend.runWebGPUProgram(
-    new RefineGradRowsProgram(cam.shape, size, false),
-    [stats, sigmoidCams, dSig, sums],
-    'float32',
-    uniforms,
-  );
-  const dCam = backend.runWebGPUProgram(new RefineGradColsProgram(cam.shape), [rows], 'float32', uniforms);
-  backend.disposeData(sums.dataId);
-  backend.disposeData(rows.dataId);
-  return dCam;
+  return refineGradRowsCols(backend, cam.shape, size, uniforms, false, [stats, sigmoidCams, dSig], sums);
 }
 
 /** Training-mode batch norm: (x, gamma, beta) -> [y, stats [C,2] = (mean, biased variance)]. */
