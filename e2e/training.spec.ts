@@ -11,26 +11,15 @@ import * as tf from '@tensorflow/tfjs';
 import { encodeNpyFloat32 } from '../src/engine/io/npy.ts';
 import { nchwToNhwc } from '../src/engine/io/layout.ts';
 import { loadTfjsExport } from '../src/engine/io/tfjs_export.ts';
-import { expect, openStudio, test, waitForWebGpu } from './studio.ts';
+import { configureTinyRun, expect, openStudio, percentDone, test, waitForWebGpu } from './studio.ts';
 
 test.setTimeout(600_000);
-
-async function configureTinyRun(page: Page, epochs: number): Promise<void> {
-  await page.getByLabel('Architecture', { exact: true }).selectOption('resnet10-tiny');
-  await page.getByLabel('Input size', { exact: true }).selectOption('32');
-  await page.getByLabel('Batch size', { exact: true }).fill('8');
-  await page.getByLabel('Epochs', { exact: true }).fill(String(epochs));
-}
 
 const canvasPixels = (canvas: Locator) =>
   canvas.evaluate((c) => {
     const el = c as HTMLCanvasElement;
     return Array.from(el.getContext('2d')!.getImageData(0, 0, el.width, el.height).data);
   });
-
-async function percentDone(page: Page): Promise<number> {
-  return Number(await page.getByRole('region', { name: 'Training progress' }).getByRole('progressbar').getAttribute('aria-valuenow'));
-}
 
 test('trains the demo with live progress, changing CAM overlays, pause/resume and stop', async ({ page, pageErrors: _ }) => {
   await openStudio(page);
