@@ -95,6 +95,8 @@ export class PreprocessedCache {
   }
 }
 
+const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
+
 /**
  * Decodes and reduces every sample. Samples that fail are left out with a problem naming the file
  * (the scan's header checks catch most; this catches corrupt compressed data).
@@ -124,10 +126,11 @@ export async function preprocessDataset(ds: Dataset, entries: EntryLookup, size:
       try {
         const loaded = await loadSample(ds, sample, entries, size, options);
         const img = images.subarray(i * p, (i + 1) * p);
-        for (let k = 0; k < p; k++) img[k] = Math.round(loaded.image[k] * imageMax);
+        // Clamped: an integer array would wrap a value a hair outside [0, 1] to the other end.
+        for (let k = 0; k < p; k++) img[k] = Math.round(clamp01(loaded.image[k]) * imageMax);
         if (loaded.gaze && gazeSlot[i] >= 0) {
           const g = gaze.subarray(gazeSlot[i] * p, (gazeSlot[i] + 1) * p);
-          for (let k = 0; k < p; k++) g[k] = Math.round(loaded.gaze[k] * 255);
+          for (let k = 0; k < p; k++) g[k] = Math.round(clamp01(loaded.gaze[k]) * 255);
         } else {
           gazeSlot[i] = -1;
         }

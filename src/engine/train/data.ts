@@ -1,11 +1,11 @@
 /**
- * Training data held compactly at training size: each image is decoded and resized once, stored as
- * 16-bit gray (2 bytes/pixel; 10,000 images at 224 px = 1 GB) and its gaze map as 8-bit; full
- * resolution is never kept. Batches are assembled on the CPU as one-channel [B,S,S,1] arrays and
+ * Training data held compactly at training size: each image is decoded and resized once (by the
+ * data layer's preprocessDataset), stored as 16-bit gray (2 bytes/pixel; 10,000 images at 224 px =
+ * 1 GB) and its gaze map as 8-bit; full resolution is never kept. Batches are assembled on the CPU as one-channel [B,S,S,1] arrays and
  * expanded to 3 normalised channels on the GPU.
  */
 import * as tf from '@tensorflow/tfjs';
-import { loadSample, type Dataset, type EntryLookup, type Problem, type Sample, type Split } from '../../data/index.ts';
+import { preprocessDataset, type Dataset, type EntryLookup, type Problem, type Sample, type Split } from '../../data/index.ts';
 
 export interface SplitData {
   split: Split;
@@ -52,44 +52,36 @@ export async function loadSamples(
   classNames?: string[],
 ): Promise<SplitData> {
   const pixels = size * size;
-  const loaded: Array<{ sample: Sample; image: Float32Array; gaze: Float32Array | null } | null> = new Array(samples.length).fill(null);
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < samples.length) {
-      const i = next++;
-      const sample = samples[i];
-      try {
-        const { image, gaze } = await loadSample(ds, sample, entries, size, gazeSigmaPx > 0 ? { gazeSigmaPx } : {});
-        loaded[i] = { sample, image, gaze };
-      } catch (err) {
-        problems.push({ file: sample.imagePath, error: (err as Error).message });
-      }
-      onProgress?.(++done);
-    }
-  };
-  await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, worker));
-  const ok = loaded.filter((x): x is NonNullable<typeof x> => x !== null);
+  // The data layer's cache does the decoding (one full-resolution image per load in flight); this
+  // only lays its arrays out per sample, with the labels and metadata training needs.
+  const cache = await preprocessDataset({ ...ds, samples }, entries, size, {
+    imageBits: 16,
+    concurrency: LOAD_CONCURRENCY,
+    ...(gazeSigmaPx > 0 ? { gazeSigmaPx } : {}),
+    onProgress: (done) => onProgress?.(done),
+  });
+  problems.push(...cache.problems);
+  const count = cache.samples.length;
   const data: SplitData = {
     split,
-    count: ok.length,
+    count,
     size,
-    ids: ok.map((x) => x.sample.id),
-    imagePaths: ok.map((x) => x.sample.imagePath),
-    images: new Uint16Array(ok.length * pixels),
-    gaze: new Uint8Array(ok.length * pixels),
-    hasGaze: new Uint8Array(ok.length),
-    labels: new Int32Array(ok.length),
-    conflict: new Uint8Array(ok.length),
+    ids: cache.samples.map((s) => s.id),
+    imagePaths: cache.samples.map((s) => s.imagePath),
+    images: cache.images as Uint16Array,
+    gaze: new Uint8Array(count * pixels),
+    hasGaze: new Uint8Array(count),
+    labels: new Int32Array(count),
+    conflict: new Uint8Array(count),
   };
-  ok.forEach((x, i) => {
-    for (let p = 0; p < pixels; p++) data.images[i * pixels + p] = Math.round(Math.min(1, Math.max(0, x.image[p])) * 65535);
-    if (x.gaze) {
+  cache.samples.forEach((sample, i) => {
+    const slot = cache.gazeSlot[i]!;
+    if (slot >= 0) {
       data.hasGaze[i] = 1;
-      for (let p = 0; p < pixels; p++) data.gaze[i * pixels + p] = Math.round(Math.min(1, Math.max(0, x.gaze[p])) * 255);
+      data.gaze.set(cache.gaze.subarray(slot * pixels, (slot + 1) * pixels), i * pixels);
     }
-    data.labels[i] = classNames ? classNames.indexOf(x.sample.label) : x.sample.labelIndex;
-    data.conflict[i] = x.sample.meta?.conflict === '1' ? 1 : 0;
+    data.labels[i] = classNames ? classNames.indexOf(sample.label) : sample.labelIndex;
+    data.conflict[i] = sample.meta?.conflict === '1' ? 1 : 0;
   });
   return data;
 }
