@@ -73,6 +73,24 @@ test('cpu: a training step on tfjs cpu; the kernel suite says it runs on webgpu 
   await expect(page.getByTestId('bench-log')).toContainText('kernels on cpu: not run (the fused kernels exist on webgpu only)');
 });
 
+test('profile=1 and ab=: per-kernel times on webgpu (timestamp queries) and a paired A/B', async ({ page, pageErrors: _ }) => {
+  const report = await runBench(page, `suite=training&backends=webgpu&${TINY}&profile=1`);
+  const profile = report.training[0]!.profile!;
+  expect(profile, 'the training row carries its profile').toBeDefined();
+  expect(profile.timer).toBe('webgpu-timestamp-query');
+  expect(profile.kernels.map((k) => k.name)).toEqual(expect.arrayContaining(['Conv2D', 'Conv2DBackpropFilter']));
+  expect(profile.kernelMs, 'timestamp queries must give non-zero kernel times').toBeGreaterThan(0);
+  expect(profile.kernels.reduce((n, k) => n + k.calls, 0)).toBe(profile.kernelCalls);
+  await expect(page.getByRole('table', { name: /Per-kernel time of one profiled step/ })).toBeVisible();
+
+  const ab = await runBench(page, `suite=training&backends=webgpu&${TINY}&ab=classSelect`);
+  expect(ab.training).toEqual([]);
+  expect(ab.ab).toHaveLength(1);
+  expect(ab.ab[0]).toMatchObject({ what: 'trueClassMap', backend: 'webgpu', arch: 'resnet10-tiny' });
+  expectPositiveFinite(ab.ab[0] as unknown as Record<string, unknown>, ['aMs', 'bMs', 'pairedRatio']);
+  expect(ab.tensors.webgpu!.after).toBe(ab.tensors.webgpu!.before);
+});
+
 test('a bad query parameter fails the page with what it takes', async ({ page, pageErrors: _ }) => {
   await page.goto('/bench.html?backends=webgpu,wasm');
   await expect(page.getByRole('status', { name: 'Benchmark status' })).toHaveText(/Failed: query parameter backends: unknown backend "wasm"/);

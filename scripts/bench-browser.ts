@@ -6,7 +6,13 @@
  *   npm run bench:browser -- [kernels|training|all] [--json] [--backends webgpu,webgl,cpu]
  *       [--cases arch:size:batch,...] [--arch A --size N --batch N] [--runs N] [--warmup N]
  *       [--kernel-batch N --kernel-cam N --kernel-channels N --kernel-out N --kernel-classes N]
- *       [--ab-conv-filter] [--dist DIR] [--headed]
+ *       [--ab-conv-filter] [--profile] [--ab convFilter|classSelect|flag:NAME:A:B] [--dist DIR] [--headed]
+ *
+ * --profile: after each case's timed steps, one more step under tf.profile on each backend, and a
+ * table of per-kernel time totals side by side (src/bench/profile.ts says which timer each used).
+ * --ab SPEC: instead of the plain training timing, alternate steps between two settings on each
+ * backend it applies to and print the paired median ratio (src/bench/ab.ts); --runs pairs after
+ * --warmup pairs.
  *
  * The suite runs in the page's workers, one per backend (see src/bench/browser). WebGL needs no
  * extra flag: headless Chromium's WebGL2 runs on ANGLE over SwiftShader's Vulkan on machines
@@ -22,7 +28,8 @@ import { build, preview } from 'vite';
 import { BASE_ARGS, CHROMIUM_EXECUTABLE, WEBGPU_ARGS } from '../e2e/chromium.ts';
 import type { BenchPageState } from '../src/bench/browser/protocol.ts';
 import { BENCH_SUITES, parsePlan, planQuery } from '../src/bench/plan.ts';
-import { webgpuSpeedups, type BrowserBenchReport } from '../src/bench/report.ts';
+import { formatAb } from '../src/bench/ab.ts';
+import { profileComparison, webgpuSpeedups, type BrowserBenchReport } from '../src/bench/report.ts';
 import { parseArgs, UsageError } from '../src/node/args.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -49,6 +56,8 @@ try {
     'kernel-out': { type: 'int' },
     'kernel-classes': { type: 'int' },
     'ab-conv-filter': { type: 'boolean' },
+    profile: { type: 'boolean' },
+    ab: { type: 'string' },
     dist: { type: 'string' },
     headed: { type: 'boolean' },
   });
@@ -76,6 +85,8 @@ const query = planQuery({
   kernelOut: flags['kernel-out'] as number | undefined,
   kernelClasses: flags['kernel-classes'] as number | undefined,
   abConvFilter: flags['ab-conv-filter'] as boolean | undefined,
+  profile: flags.profile as boolean | undefined,
+  ab: flags.ab as string | undefined,
 });
 try {
   parsePlan(new URLSearchParams(query)); // the page's own parser: a bad option fails here, before the build
@@ -169,6 +180,20 @@ function printTables(report: BrowserBenchReport): void {
       ]),
     );
     for (const line of webgpuSpeedups(report.training)) console.log(line);
+  }
+  if (report.ab.length) console.log('');
+  for (const r of report.ab) console.log(formatAb(r));
+  for (const c of profileComparison(report.training)) {
+    console.log(`\nper-kernel time of one profiled step, ${c.caseName}: ms (calls); ${c.backends.map((b, i) => `${b}: ${c.timers[i]}`).join(', ')}`);
+    const cell = (ms: number | undefined, calls: number | undefined) => (ms === undefined ? '-' : `${ms.toFixed(1)} (${calls})`);
+    rows(
+      ['kernel', ...c.backends],
+      [
+        ['all kernels', ...c.totals.map((ms) => ms.toFixed(1))],
+        ['unprofiled step (wall)', ...c.stepMs.map((ms) => ms.toFixed(1))],
+        ...c.rows.map((r) => [r.name, ...r.ms.map((ms, i) => cell(ms, r.calls[i]))]),
+      ],
+    );
   }
   console.log('');
 }

@@ -4,6 +4,7 @@
  * script that drives it and the unit tests agree on one parser.
  */
 import { isResNetArch, RESNET_ARCHS } from '../engine/model/index.ts';
+import { AbSpecError, parseAbSpec } from './ab.ts';
 import { DEFAULT_KERNEL_SHAPE, type KernelShape } from './kernels.ts';
 import type { TimingOptions } from './timing.ts';
 import { DEFAULT_TRAINING_CASES, type TrainingCase } from './training.ts';
@@ -24,6 +25,10 @@ export interface BenchPlan {
   trainingTiming: TimingOptions;
   /** webgpu only: also time each case with tfjs's own Conv2DBackpropFilter (A/B) */
   abConvFilter: boolean;
+  /** after each case's timed steps, tf.profile one more step and report per-kernel time totals */
+  profile: boolean;
+  /** paired A/B of training steps instead of the plain training timing (src/bench/ab.ts), e.g. convFilter */
+  ab?: string;
 }
 
 /** The same defaults as `gazecam bench`: kernels 3+10, training steps 2+5, runs/warmup override both. */
@@ -46,6 +51,8 @@ export const PLAN_PARAMS: Record<string, string> = {
   kernelOut: `kernel suite output side (default ${DEFAULT_KERNEL_SHAPE.outH})`,
   kernelClasses: `kernel suite classes (default ${DEFAULT_KERNEL_SHAPE.classes})`,
   abConvFilter: '1 to A/B our Conv2DBackpropFilter against tfjs\'s on webgpu',
+  ab: 'paired A/B of training steps instead of plain timing: convFilter | classSelect | flag:NAME:A:B',
+  profile: '1 to tf.profile one training step after the timed ones and report per-kernel time totals',
 };
 
 export class PlanError extends Error {}
@@ -108,6 +115,19 @@ export function parsePlan(params: URLSearchParams): BenchPlan {
   if (abConvFilter !== null && abConvFilter !== '0' && abConvFilter !== '1') {
     throw new PlanError(`query parameter abConvFilter must be 0 or 1, got "${abConvFilter}"`);
   }
+  const profile = params.get('profile');
+  if (profile !== null && profile !== '0' && profile !== '1') {
+    throw new PlanError(`query parameter profile must be 0 or 1, got "${profile}"`);
+  }
+  const ab = params.get('ab') ?? undefined;
+  if (ab !== undefined) {
+    try {
+      parseAbSpec(ab);
+    } catch (err) {
+      if (err instanceof AbSpecError) throw new PlanError(`query parameter ${err.message}`);
+      throw err;
+    }
+  }
   const cam = positiveInt(params, 'kernelCam', DEFAULT_KERNEL_SHAPE.camH);
   const out = positiveInt(params, 'kernelOut', DEFAULT_KERNEL_SHAPE.outH);
   return {
@@ -126,6 +146,8 @@ export function parsePlan(params: URLSearchParams): BenchPlan {
     trainingCases,
     trainingTiming: { warmup: warmup ?? TRAINING_TIMING.warmup, runs: runs ?? TRAINING_TIMING.runs },
     abConvFilter: abConvFilter === '1',
+    profile: profile === '1',
+    ...(ab !== undefined ? { ab } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
  * form, shared by `gazecam bench`, the browser bench page and scripts/bench-browser.ts so the three
  * print the same lines. DOM-free.
  */
+import type { AbResult } from './ab.ts';
 import type { KernelResult } from './kernels.ts';
 import type { TrainingResult } from './training.ts';
 
@@ -22,6 +23,8 @@ export interface BrowserBenchReport {
   adapter: DeviceInfo;
   kernels: BrowserKernelResult[];
   training: BrowserTrainingResult[];
+  /** paired A/Bs of training steps (query ab=...) */
+  ab: AbResult[];
   /** every backend that ran, with its device */
   backends: Record<string, DeviceInfo>;
   /** tf.memory().numTensors in each backend's worker before and after its whole suite */
@@ -67,4 +70,45 @@ export function webgpuSpeedups(training: TrainingResult[]): string[] {
     }
   }
   return lines;
+}
+
+/** One training case's profile as text lines: the timer, the totals, then the top kernels. */
+export function formatProfile(t: TrainingResult, top = 12): string[] {
+  const p = t.profile;
+  if (!p) return [];
+  const lines = [
+    `profile ${t.arch} ${t.size}px batch ${t.batch} on ${t.backend} (${p.timer}): ${p.kernelMs.toFixed(0)} ms in ${p.kernelCalls} kernel calls` +
+      `${p.untimedCalls ? ` (${p.untimedCalls} untimed)` : ''}; profiled step ${p.profiledStepMs.toFixed(0)} ms wall, unprofiled ${t.stepMs.toFixed(0)} ms`,
+  ];
+  for (const k of p.kernels.slice(0, top)) {
+    const share = p.kernelMs > 0 ? (100 * k.ms) / p.kernelMs : 0;
+    lines.push(`  ${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(9)} ms ${share.toFixed(1).padStart(5)}%  ${k.calls} calls`);
+  }
+  return lines;
+}
+
+/**
+ * The profiles of one case side by side, one row per kernel name (by the largest time on any
+ * backend): what the page and scripts/bench-browser.ts print to compare backends kernel by kernel.
+ */
+export function profileComparison(training: TrainingResult[]): { caseName: string; backends: string[]; timers: string[]; rows: { name: string; ms: (number | undefined)[]; calls: (number | undefined)[] }[]; totals: number[]; stepMs: number[] }[] {
+  const profiled = training.filter((t) => t.profile !== undefined && (t.backend !== 'webgpu' || t.convFilterKernel === 'gazecam'));
+  const cases = [...new Set(profiled.map((t) => `${t.arch} ${t.size}px batch ${t.batch}`))];
+  return cases.map((caseName) => {
+    const runs = profiled.filter((t) => `${t.arch} ${t.size}px batch ${t.batch}` === caseName);
+    const names = new Map<string, number>();
+    for (const t of runs) for (const k of t.profile!.kernels) names.set(k.name, Math.max(names.get(k.name) ?? 0, k.ms));
+    const rows = [...names].sort((a, b) => b[1] - a[1]).map(([name]) => {
+      const found = runs.map((t) => t.profile!.kernels.find((k) => k.name === name));
+      return { name, ms: found.map((k) => k?.ms), calls: found.map((k) => k?.calls) };
+    });
+    return {
+      caseName,
+      backends: runs.map((t) => t.backend),
+      timers: runs.map((t) => t.profile!.timer),
+      rows,
+      totals: runs.map((t) => t.profile!.kernelMs),
+      stepMs: runs.map((t) => t.stepMs),
+    };
+  });
 }

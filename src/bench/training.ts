@@ -14,6 +14,7 @@ import { prepareKernels } from '../engine/kernels/cam_ops.ts';
 import { useFastConvBackpropFilter } from '../engine/kernels/register_webgpu.ts';
 import { useFusedBatchNorm } from '../engine/kernels/batch_norm_ops.ts';
 import type { Batch } from '../engine/train/data.ts';
+import { profileStep, type StepProfile } from './profile.ts';
 import { medianMs, type TimingOptions } from './timing.ts';
 
 export interface TrainingCase {
@@ -38,6 +39,8 @@ export interface TrainingResult extends TrainingCase {
   camStride: number;
   /** tensors alive after the timed steps minus before: must be 0 */
   tensorLeak: number;
+  /** per-kernel times of one more step under tf.profile, when asked for (after the timed steps) */
+  profile?: StepProfile;
 }
 
 export const DEFAULT_TRAINING_CASES: TrainingCase[] = [
@@ -66,6 +69,7 @@ export async function benchTrainingStep(
   overrides: Partial<TrainConfig> = {},
   convFilterKernel: 'gazecam' | 'tfjs' = 'gazecam',
   batchNormKernel: 'gazecam' | 'tfjs' = 'gazecam',
+  profile = false,
 ): Promise<TrainingResult> {
   const numClasses = 3;
   if (prepareKernels()) useFastConvBackpropFilter(convFilterKernel === 'gazecam');
@@ -90,6 +94,8 @@ export async function benchTrainingStep(
     );
     await step();
     const tensorLeak = tf.memory().numTensors - before.n;
+    // After the leak check: tf.profile keeps its own records of the step's tensors.
+    const stepProfile = profile ? await profileStep(step) : undefined;
     const gflopPerImage = (3 * forwardFlopsPerImage(model.topology, c.size, model.config.gazeHead)) / 1e9;
     const imagesPerSec = (tc.batch * 1000) / stepMs;
     return {
@@ -104,6 +110,7 @@ export async function benchTrainingStep(
       firstStepMs: firstMs,
       camStride: model.config.camStride,
       tensorLeak,
+      ...(stepProfile ? { profile: stepProfile } : {}),
     };
   } finally {
     if (tf.getBackend() === 'webgpu') useFastConvBackpropFilter(true);

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { errorText, startBackend } from '../../worker/backend.ts';
 import { detectCapabilities } from '../../worker/capabilities.ts';
+import { abTrainingStep, parseAbSpec } from '../ab.ts';
 import { benchCamKernels } from '../kernels.ts';
 import type { BenchBackend } from '../plan.ts';
 import type { DeviceInfo } from '../report.ts';
@@ -78,11 +79,19 @@ async function run({ backend, plan }: RunBench): Promise<void> {
       post({ type: 'log', line: `kernels on ${backend}: not run (the fused kernels exist on webgpu only)` });
     }
   }
-  if (plan.suite !== 'kernels') {
+  if (plan.suite !== 'kernels' && plan.ab !== undefined) {
+    const spec = parseAbSpec(plan.ab);
+    for (const tc of spec.backends.includes(backend) ? plan.trainingCases : []) {
+      const result = await abTrainingStep(tc, spec, plan.trainingTiming);
+      assertNoDeviceErrors(`A/B ${spec.what} ${tc.arch} ${tc.size}px`);
+      post({ type: 'ab', result: { ...result, device: device.description } });
+    }
+    if (!spec.backends.includes(backend)) post({ type: 'log', line: `A/B ${spec.what} on ${backend}: not run (means something on ${spec.backends.join(', ')} only)` });
+  } else if (plan.suite !== 'kernels') {
     for (const tc of plan.trainingCases) {
       const filters = backend === 'webgpu' && plan.abConvFilter ? (['gazecam', 'tfjs'] as const) : (['gazecam'] as const);
       for (const filter of filters) {
-        const result = await benchTrainingStep(tc, plan.trainingTiming, {}, filter);
+        const result = await benchTrainingStep(tc, plan.trainingTiming, {}, filter, 'gazecam', plan.profile);
         assertNoDeviceErrors(`training ${tc.arch} ${tc.size}px`);
         post({ type: 'training', result: { ...result, device: device.description } });
       }

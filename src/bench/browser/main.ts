@@ -8,12 +8,15 @@ import { parsePlan, PLAN_PARAMS, type BenchBackend, type BenchPlan } from '../pl
 import {
   formatDevice,
   formatKernel,
+  formatProfile,
   formatTraining,
+  profileComparison,
   webgpuSpeedups,
   type BrowserBenchReport,
   type BrowserKernelResult,
   type BrowserTrainingResult,
 } from '../report.ts';
+import { formatAb } from '../ab.ts';
 import type { BenchPageState, FromBenchWorker, RunBench } from './protocol.ts';
 import './bench.css';
 
@@ -71,6 +74,29 @@ function render(state: BenchPageState): void {
       ),
     );
   }
+  if (report.ab.length) {
+    results.append(
+      table(
+        `Paired A/B of training steps (median of ${report.timing.training.runs} pairs after ${report.timing.training.warmup} warm-up pairs)`,
+        ['backend', 'case', 'what', 'A', 'A ms/step', 'B', 'B ms/step', 'paired B/A'],
+        report.ab.map((r) => [r.backend, `${r.arch} ${r.size}px batch ${r.batch}`, r.what, r.aLabel, r.aMs, r.bLabel, r.bMs, r.pairedRatio.toFixed(2)]),
+      ),
+    );
+  }
+  for (const c of profileComparison(report.training)) {
+    const cell = (ms: number | undefined, calls: number | undefined) => (ms === undefined ? '—' : `${fixed(ms)} (${calls})`);
+    results.append(
+      table(
+        `Per-kernel time of one profiled step, ${c.caseName}: ms (calls); timers ${c.backends.map((b, i) => `${b} ${c.timers[i]}`).join(', ')}`,
+        ['kernel', ...c.backends],
+        [
+          ['all kernels', ...c.totals.map((ms) => fixed(ms))],
+          ['unprofiled step (wall)', ...c.stepMs.map((ms) => fixed(ms))],
+          ...c.rows.map((r) => [r.name, ...r.ms.map((ms, i) => cell(ms, r.calls[i]))]),
+        ],
+      ),
+    );
+  }
   logView.textContent = state.log.join('\n');
   statusLine.textContent = state.status === 'running' ? `Running… (${state.log.length} lines so far)` : state.status === 'done' ? 'Done.' : `Failed: ${state.error}`;
   if (state.status !== 'running') {
@@ -102,6 +128,11 @@ function runBackend(backend: BenchBackend, plan: BenchPlan, state: BenchPageStat
         case 'training':
           report.training.push(data.result as BrowserTrainingResult);
           say(formatTraining(data.result));
+          for (const line of formatProfile(data.result)) say(line);
+          break;
+        case 'ab':
+          report.ab.push(data.result);
+          say(formatAb(data.result));
           break;
         case 'done':
           report.tensors[data.backend] = { before: data.tensorsBefore, after: data.tensorsAfter };
@@ -122,6 +153,7 @@ async function main(): Promise<void> {
     adapter: { vendor: '', architecture: '', description: '' },
     kernels: [],
     training: [],
+    ab: [],
     backends: {},
     tensors: {},
     runtime: { userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency, thread: 'worker' },

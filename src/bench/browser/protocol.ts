@@ -1,4 +1,5 @@
 /** The messages between the bench page and its worker: one run request, then a stream of results. */
+import type { AbResult } from '../ab.ts';
 import type { BenchBackend, BenchPlan } from '../plan.ts';
 import type { BrowserBenchReport, BrowserKernelResult, BrowserTrainingResult, DeviceInfo } from '../report.ts';
 
@@ -13,6 +14,7 @@ export type FromBenchWorker =
   | { type: 'log'; line: string }
   | { type: 'kernel'; result: BrowserKernelResult }
   | { type: 'training'; result: BrowserTrainingResult }
+  | { type: 'ab'; result: AbResult }
   | { type: 'done'; backend: BenchBackend; tensorsBefore: number; tensorsAfter: number }
   | { type: 'error'; backend: BenchBackend; message: string };
 

@@ -1,0 +1,153 @@
+/**
+ * Paired A/B of full training steps in one process (one bench worker): steps alternate A, B, A, B
+ * on the same model and batch, and the median of the per-pair ratios B/A is reported. On a shared,
+ * noisy 2-core machine that holds up far better than two benchmark runs one after the other, since
+ * both sides of a pair see the same load. Same method as scripts/ab-tfjs-flag.ts in Node.
+ *
+ * What can be switched (the `ab` query parameter of the bench page):
+ * - `convFilter`: our WGSL Conv2DBackpropFilter (A) vs tfjs's own (B); webgpu only
+ * - `classSelect`: trueClassMap as a batched matmul (A) vs multiply + Sum (B)
+ * - `flag:NAME:A:B`: a tfjs environment flag, values true, false or a number
+ * DOM-free.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { resolveConfig } from '../engine/train/config.ts';
+import { useMatMulClassSelect } from '../engine/train/losses.ts';
+import { createModelFor } from '../engine/train/loop.ts';
+import { Optimizer } from '../engine/train/optimizer.ts';
+import { trainStep } from '../engine/train/step.ts';
+import { prepareKernels } from '../engine/kernels/cam_ops.ts';
+import { useFastConvBackpropFilter } from '../engine/kernels/register_webgpu.ts';
+import type { TimingOptions } from './timing.ts';
+import { median } from './timing.ts';
+import { syntheticBatch, type TrainingCase } from './training.ts';
+
+export interface AbSide {
+  label: string;
+  apply(): void;
+}
+
+export interface AbSpec {
+  /** what is switched, e.g. "convFilter" or "flag WEBGPU_USE_NAIVE_CONV2D_DEBUG" */
+  what: string;
+  a: AbSide;
+  b: AbSide;
+  /** puts the default back after the A/B */
+  restore(): void;
+  /** the backends it means something on */
+  backends: readonly string[];
+}
+
+export interface AbResult extends TrainingCase {
+  backend: string;
+  device?: string;
+  what: string;
+  aLabel: string;
+  bLabel: string;
+  aMs: number;
+  bMs: number;
+  /** median over pairs of B's step time / A's: > 1 means A is faster */
+  pairedRatio: number;
+  ratios: number[];
+}
+
+export class AbSpecError extends Error {}
+
+function flagValue(raw: string): boolean | number {
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n)) throw new AbSpecError(`ab flag value must be true, false or a number, got "${raw}"`);
+  return n;
+}
+
+/** Parses the `ab` query value; throws AbSpecError saying what it takes. Flags are checked by tfjs when set. */
+export function parseAbSpec(spec: string): AbSpec {
+  if (spec === 'convFilter') {
+    return {
+      what: 'Conv2DBackpropFilter',
+      a: { label: 'gazecam WGSL', apply: () => useFastConvBackpropFilter(true) },
+      b: { label: 'tfjs', apply: () => useFastConvBackpropFilter(false) },
+      restore: () => useFastConvBackpropFilter(true),
+      backends: ['webgpu'],
+    };
+  }
+  if (spec === 'classSelect') {
+    return {
+      what: 'trueClassMap',
+      a: { label: 'batched matmul', apply: () => useMatMulClassSelect(true) },
+      b: { label: 'multiply + Sum', apply: () => useMatMulClassSelect(false) },
+      restore: () => useMatMulClassSelect(true),
+      backends: ['webgpu', 'webgl', 'cpu'],
+    };
+  }
+  const [kind, name, aRaw, bRaw, ...rest] = spec.split(':');
+  if (kind === 'flag' && name && aRaw !== undefined && bRaw !== undefined && rest.length === 0) {
+    const a = flagValue(aRaw);
+    const b = flagValue(bRaw);
+    let saved: ReturnType<ReturnType<typeof tf.env>['get']> | undefined;
+    return {
+      what: `flag ${name}`,
+      a: { label: `${name}=${aRaw}`, apply: () => { saved ??= tf.env().get(name); tf.env().set(name, a); } },
+      b: { label: `${name}=${bRaw}`, apply: () => { saved ??= tf.env().get(name); tf.env().set(name, b); } },
+      restore: () => { if (saved !== undefined) tf.env().set(name, saved); },
+      backends: name.startsWith('WEBGPU_') ? ['webgpu'] : name.startsWith('WEBGL_') ? ['webgl'] : ['webgpu', 'webgl', 'cpu'],
+    };
+  }
+  throw new AbSpecError(`ab must be convFilter, classSelect or flag:NAME:A:B (e.g. flag:WEBGPU_USE_NAIVE_CONV2D_DEBUG:false:true), got "${spec}"`);
+}
+
+/** timing.warmup pairs, then timing.runs timed pairs, alternating A then B. */
+export async function abTrainingStep(tc: TrainingCase, spec: AbSpec, timing: TimingOptions): Promise<AbResult> {
+  const numClasses = 3;
+  prepareKernels();
+  const c = resolveConfig({ arch: tc.arch, size: tc.size, batch: tc.batch, method: 'cam', loss: 'kl' });
+  const model = createModelFor(c, numClasses);
+  const optimizer = new Optimizer(c.optimizer, c.momentum, c.weightDecay);
+  const batch = syntheticBatch(c, numClasses);
+  const step = async (side: AbSide) => {
+    side.apply();
+    const t0 = performance.now();
+    const losses = trainStep(model, optimizer, batch, c, c.lr);
+    await losses.total.data(); // the only sync: waits for the whole step
+    tf.dispose(Object.values(losses));
+    return performance.now() - t0;
+  };
+  try {
+    for (let i = 0; i < timing.warmup; i++) {
+      await step(spec.a);
+      await step(spec.b);
+    }
+    const aMs: number[] = [];
+    const bMs: number[] = [];
+    const ratios: number[] = [];
+    for (let i = 0; i < timing.runs; i++) {
+      aMs.push(await step(spec.a));
+      bMs.push(await step(spec.b));
+      ratios.push(bMs[i]! / aMs[i]!);
+    }
+    return {
+      ...tc,
+      backend: tf.getBackend(),
+      what: spec.what,
+      aLabel: spec.a.label,
+      bLabel: spec.b.label,
+      aMs: median(aMs),
+      bMs: median(bMs),
+      pairedRatio: median(ratios),
+      ratios,
+    };
+  } finally {
+    spec.restore();
+    tf.dispose(Object.values(batch));
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+export function formatAb(r: AbResult): string {
+  return (
+    `A/B ${r.what}, ${r.arch} ${r.size}px batch ${r.batch} on ${r.backend}: A ${r.aLabel} ${r.aMs.toFixed(0)} ms/step, ` +
+    `B ${r.bLabel} ${r.bMs.toFixed(0)} ms/step; paired median B/A ${r.pairedRatio.toFixed(2)} over ${r.ratios.length} pairs ` +
+    `(${r.ratios.map((x) => x.toFixed(2)).join(' ')})`
+  );
+}
