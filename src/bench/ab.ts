@@ -6,13 +6,13 @@
  *
  * What can be switched (the `ab` query parameter of the bench page):
  * - `convFilter`: our WGSL Conv2DBackpropFilter (A) vs tfjs's own (B); webgpu only
- * - `classSelect`: trueClassMap as a batched matmul (A) vs multiply + Sum (B)
+ * - `classSelect:A:B`: trueClassMap's formulation, each of addN, matmul, sum (losses.ts)
  * - `flag:NAME:A:B`: a tfjs environment flag, values true, false or a number
  * DOM-free.
  */
 import * as tf from '@tensorflow/tfjs';
 import { resolveConfig } from '../engine/train/config.ts';
-import { useMatMulClassSelect } from '../engine/train/losses.ts';
+import { useClassSelect, type ClassSelect } from '../engine/train/losses.ts';
 import { createModelFor } from '../engine/train/loop.ts';
 import { Optimizer } from '../engine/train/optimizer.ts';
 import { trainStep } from '../engine/train/step.ts';
@@ -71,16 +71,21 @@ export function parseAbSpec(spec: string): AbSpec {
       backends: ['webgpu'],
     };
   }
-  if (spec === 'classSelect') {
+  const [kind, name, aRaw, bRaw, ...rest] = spec.split(':');
+  if (kind === 'classSelect') {
+    const modes: ClassSelect[] = ['addN', 'matmul', 'sum'];
+    const [a, b] = [name, aRaw] as ClassSelect[];
+    if (!a || !b || !modes.includes(a) || !modes.includes(b) || bRaw !== undefined) {
+      throw new AbSpecError(`ab classSelect takes two of ${modes.join(', ')}, e.g. classSelect:addN:sum, got "${spec}"`);
+    }
     return {
       what: 'trueClassMap',
-      a: { label: 'batched matmul', apply: () => useMatMulClassSelect(true) },
-      b: { label: 'multiply + Sum', apply: () => useMatMulClassSelect(false) },
-      restore: () => useMatMulClassSelect(true),
+      a: { label: a, apply: () => useClassSelect(a) },
+      b: { label: b, apply: () => useClassSelect(b) },
+      restore: () => useClassSelect('addN'),
       backends: ['webgpu', 'webgl', 'cpu'],
     };
   }
-  const [kind, name, aRaw, bRaw, ...rest] = spec.split(':');
   if (kind === 'flag' && name && aRaw !== undefined && bRaw !== undefined && rest.length === 0) {
     const a = flagValue(aRaw);
     const b = flagValue(bRaw);
@@ -93,7 +98,7 @@ export function parseAbSpec(spec: string): AbSpec {
       backends: name.startsWith('WEBGPU_') ? ['webgpu'] : name.startsWith('WEBGL_') ? ['webgl'] : ['webgpu', 'webgl', 'cpu'],
     };
   }
-  throw new AbSpecError(`ab must be convFilter, classSelect or flag:NAME:A:B (e.g. flag:WEBGPU_USE_NAIVE_CONV2D_DEBUG:false:true), got "${spec}"`);
+  throw new AbSpecError(`ab must be convFilter, classSelect:A:B or flag:NAME:A:B (e.g. flag:WEBGPU_USE_NAIVE_CONV2D_DEBUG:false:true), got "${spec}"`);
 }
 
 /** timing.warmup pairs, then timing.runs timed pairs, alternating A then B. */

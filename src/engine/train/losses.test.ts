@@ -1,12 +1,12 @@
 /**
- * trueClassMap's batched-matmul form against the multiply + sum it replaced (kept behind
- * useMatMulClassSelect for A/B benchmarks): forward and the gradient w.r.t. the maps, one-hot and
+ * trueClassMap's AddN and batched-matmul forms against the multiply + sum they replace (kept behind
+ * useClassSelect for A/B benchmarks): forward and the gradient w.r.t. the maps, one-hot and
  * multi-hot labels, on every backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, expect, it } from 'vitest';
 import { forEachBackend, maxRelError } from '../../../test/helpers/backends.ts';
-import { trueClassMap, useMatMulClassSelect } from './losses.ts';
+import { trueClassMap, useClassSelect } from './losses.ts';
 
 async function selectAndGrad(maps: tf.Tensor4D, labels: tf.Tensor2D): Promise<{ y: Float32Array; dMaps: Float32Array }> {
   // A non-uniform upstream gradient, so a wrong dMaps layout cannot pass by symmetry.
@@ -19,24 +19,26 @@ async function selectAndGrad(maps: tf.Tensor4D, labels: tf.Tensor2D): Promise<{ 
 }
 
 forEachBackend('trueClassMap', () => {
-  afterAll(() => useMatMulClassSelect(true));
+  afterAll(() => useClassSelect('addN'));
 
   for (const labelKind of ['one-hot', 'multi-hot'] as const) {
-    it(`matmul form equals multiply + sum, forward and d/dmaps (${labelKind})`, async () => {
+    it(`addN and matmul forms equal multiply + sum, forward and d/dmaps (${labelKind})`, async () => {
       const maps = tf.randomNormal([3, 5, 4, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
       const labels = labelKind === 'one-hot'
         ? tf.oneHot(tf.tensor1d([2, 0, 1], 'int32'), 3).toFloat() as tf.Tensor2D
         : tf.tensor2d([[1, 0, 1], [0.5, 0.25, 0], [0, 0, 0]]);
       const before = tf.memory().numTensors;
-      useMatMulClassSelect(true);
-      const matmul = await selectAndGrad(maps, labels);
-      useMatMulClassSelect(false);
+      useClassSelect('sum');
       const summed = await selectAndGrad(maps, labels);
-      useMatMulClassSelect(true);
+      for (const mode of ['addN', 'matmul'] as const) {
+        useClassSelect(mode);
+        const other = await selectAndGrad(maps, labels);
+        expect(other.y.length).toBe(3 * 5 * 4);
+        expect(maxRelError(other.y, summed.y), `${mode} forward`).toBeLessThan(1e-5);
+        expect(maxRelError(other.dMaps, summed.dMaps), `${mode} d/dmaps`).toBeLessThan(1e-5);
+      }
+      useClassSelect('addN');
       expect(tf.memory().numTensors).toBe(before);
-      expect(matmul.y.length).toBe(3 * 5 * 4);
-      expect(maxRelError(matmul.y, summed.y)).toBeLessThan(1e-5);
-      expect(maxRelError(matmul.dMaps, summed.dMaps)).toBeLessThan(1e-5);
       tf.dispose([maps, labels]);
     });
   }

@@ -63,24 +63,30 @@ export interface CamLossInputs {
   classes: 'true' | 'all';
 }
 
-let classSelectByMatMul = true;
+/** How trueClassMap sums over classes; every mode computes the same sum (losses.test.ts). */
+export type ClassSelect = 'addN' | 'matmul' | 'sum';
+let classSelect: ClassSelect = 'addN';
 
-/** Picks trueClassMap's formulation (true: batched matmul, false: multiply + sum), for A/B benchmarks. */
-export function useMatMulClassSelect(enabled: boolean): void {
-  classSelectByMatMul = enabled;
+/** Picks trueClassMap's formulation, for A/B benchmarks (src/bench/ab.ts). */
+export function useClassSelect(mode: ClassSelect): void {
+  classSelect = mode;
 }
 
 /**
- * Picks the true-class channel of [B,H,W,K] -> [B,H,W,1] via the one-hot labels: sum over k of
- * maps[..., k] * oneHot[b, k], written as a batched matmul [B,HW,K] x [B,K,1]. The same sum as
- * tf.sum(maps * oneHot, 3), but tfjs-webgpu's Sum runs one 64-invocation workgroup per output with
- * workgroup barriers, so a K=3 reduction over 16x64x64 pixels took about 2.8 s of a 13 s step in
- * Chromium's SwiftShader (bench page, profile=1); README "In the browser" has the A/B.
+ * Picks the true-class channel of [B,H,W,K] -> [B,H,W,1] via the one-hot labels: the sum over k of
+ * maps[..., k] * oneHot[b, k]. Not as tf.sum(..., 3): tfjs-webgpu's Sum runs one 64-invocation
+ * workgroup with barriers per output, and this K=3 reduction over 16x64x64 pixels took about 2.8 s
+ * of a 13 s step in Chromium's SwiftShader (bench page, profile=1). The K channels are unstacked
+ * and added with AddN instead, elementwise kernels only; README "In the browser" has the A/Bs.
  */
 export function trueClassMap(maps: tf.Tensor4D, oneHot: tf.Tensor2D): tf.Tensor4D {
   const [b, h, w, k] = maps.shape;
-  if (!classSelectByMatMul) return tf.sum(tf.mul(maps, tf.reshape(oneHot, [b, 1, 1, k])), 3, true) as tf.Tensor4D;
-  return tf.reshape(tf.matMul(tf.reshape(maps, [b, h * w, k]), tf.reshape(oneHot, [b, k, 1])), [b, h, w, 1]);
+  if (classSelect === 'matmul') {
+    return tf.reshape(tf.matMul(tf.reshape(maps, [b, h * w, k]), tf.reshape(oneHot, [b, k, 1])), [b, h, w, 1]);
+  }
+  const weighted = tf.mul(maps, tf.reshape(oneHot, [b, 1, 1, k]));
+  if (classSelect === 'sum') return tf.sum(weighted, 3, true) as tf.Tensor4D;
+  return tf.reshape(k === 1 ? weighted : tf.addN(tf.unstack(weighted, 3)), [b, h, w, 1]);
 }
 
 /** The CAM-to-gaze loss of the guided-attention method, averaged over images with gaze. */
