@@ -2,7 +2,7 @@
  * Paired A/B of full training steps in one process (one bench worker): steps alternate A, B, A, B
  * on the same model and batch, and the median of the per-pair ratios B/A is reported. On a shared,
  * noisy 2-core machine that holds up far better than two benchmark runs one after the other, since
- * both sides of a pair see the same load. Same method as scripts/ab-tfjs-flag.ts in Node.
+ * both sides of a pair see the same load. scripts/ab-step.ts runs it in Node.
  *
  * What can be switched (the `ab` query parameter of the bench page):
  * - `convFilter`: our WGSL Conv2DBackpropFilter (A) vs tfjs's own (B); webgpu only
