@@ -79,7 +79,11 @@ function camMapsGradKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMap;
   return (backend as WebGPUBackendLike).runWebGPUProgram(program, [dy, weight], 'float32');
 }
 
-function refineCamsKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
+/**
+ * The forward shared by both refine kernels: the x-upsampled rows, the per-(image, class) stats,
+ * then the normalise pass (cams, or with `sigmoid` the sigmoid maps directly). Frees the rows.
+ */
+function refineForward(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }, sigmoid: boolean) {
   const backend = args.backend as WebGPUBackendLike;
   const { cam } = take(args.inputs, 'cam');
   const attrs = args.attrs as RefineAttrs;
@@ -87,8 +91,13 @@ function refineCamsKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknow
   const uniforms = refineUniforms(cam.shape, attrs);
   const rowsUp = backend.runWebGPUProgram(new RefineRowsUpProgram(cam.shape, size), [cam], 'float32', uniforms);
   const stats = backend.runWebGPUProgram(new RefineStatsProgram(cam.shape), [rowsUp], 'float32', uniforms);
-  const cams = backend.runWebGPUProgram(new RefineNormaliseProgram(cam.shape, size), [rowsUp, stats], 'float32', uniforms);
+  const maps = backend.runWebGPUProgram(new RefineNormaliseProgram(cam.shape, size, sigmoid), [rowsUp, stats], 'float32', uniforms);
   backend.disposeData(rowsUp.dataId);
+  return { backend, maps, stats };
+}
+
+function refineCamsKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
+  const { backend, maps: cams, stats } = refineForward(args, false);
   const sigmoid = backend.runWebGPUProgram(new RefineSigmoidProgram(cams.shape), [cams], 'float32');
   return [cams, sigmoid, stats];
 }
@@ -130,15 +139,7 @@ function refineGradRowsCols(
 
 /** refine_cams' sigmoid output alone: normalise and sigmoid in one pass, no cams map written. */
 function refineSigmoidCamsKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
-  const backend = args.backend as WebGPUBackendLike;
-  const { cam } = take(args.inputs, 'cam');
-  const attrs = args.attrs as RefineAttrs;
-  const size: [number, number] = [attrs.outH, attrs.outW];
-  const uniforms = refineUniforms(cam.shape, attrs);
-  const rowsUp = backend.runWebGPUProgram(new RefineRowsUpProgram(cam.shape, size), [cam], 'float32', uniforms);
-  const stats = backend.runWebGPUProgram(new RefineStatsProgram(cam.shape), [rowsUp], 'float32', uniforms);
-  const sigmoid = backend.runWebGPUProgram(new RefineNormaliseProgram(cam.shape, size, true), [rowsUp, stats], 'float32', uniforms);
-  backend.disposeData(rowsUp.dataId);
+  const { maps: sigmoid, stats } = refineForward(args, true);
   return [sigmoid, stats];
 }
 
