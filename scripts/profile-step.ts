@@ -22,6 +22,7 @@ import { prepareKernels } from '../src/engine/kernels/cam_ops.ts';
 import { useFastConvBackpropFilter } from '../src/engine/kernels/register_webgpu.ts';
 import { useFusedBatchNorm } from '../src/engine/kernels/batch_norm_ops.ts';
 import { syntheticBatch } from '../src/bench/training.ts';
+import { kernelTimer, profileStep } from '../src/bench/profile.ts';
 
 const { flags } = parseArgs(process.argv.slice(2), {
   arch: { type: RESNET_ARCHS },
@@ -58,31 +59,31 @@ const step = async () => {
 // Warm-up: pipeline compilation and buffer pools are not what a step costs.
 for (let i = 0; i < 2; i++) await step();
 
+if (kernelTimer() === 'webgpu-no-timer') {
+  console.error('This adapter has no timestamp-query feature, so tf.profile cannot time kernels (every time would be 0).');
+  process.exit(1);
+}
+// Mean over `runs` profiled steps of the bench page's per-kernel totals (src/bench/profile.ts).
 const totals = new Map<string, { ms: number; calls: number }>();
-let last: tf.ProfileInfo | undefined;
 for (let r = 0; r < runs; r++) {
-  last = await tf.profile(step);
-  for (const k of last.kernels) {
-    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+  for (const k of (await profileStep(step)).kernels) {
     const entry = totals.get(k.name) ?? { ms: 0, calls: 0 };
-    entry.ms += ms / runs;
-    entry.calls += 1 / runs;
+    entry.ms += k.ms / runs;
+    entry.calls += k.calls / runs;
     totals.set(k.name, entry);
   }
 }
 const all = [...totals.values()].reduce((sum, e) => sum + e.ms, 0);
 console.log(`adapter: ${adapter.description}; ${c.arch} ${c.size}px batch ${c.batch}, loss ${c.loss}, ` +
   `${flags.composed ? "tfjs's own kernels" : 'our WGSL kernels'}; mean of ${runs} profiled steps after 2 warm-up`);
-if (all === 0) {
-  console.error('Every kernel time is 0: this adapter has no timestamp-query feature, so tf.profile cannot time kernels.');
-  process.exit(1);
-}
 console.log(`GPU time per step (sum of kernel times): ${all.toFixed(1)} ms`);
 for (const [name, e] of [...totals].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20)) {
   console.log(`  ${name.padEnd(32)} ${e.ms.toFixed(1).padStart(9)} ms ${((100 * e.ms) / all).toFixed(1).padStart(5)}%  ${Math.round(e.calls)} calls`);
 }
-if (flags.shapes && last) {
-  for (const k of last.kernels.filter((k) => /Conv2D|BatchNorm/.test(k.name))) {
+if (flags.shapes) {
+  // One more profiled step for the per-call shapes, which the totals above sum away.
+  const info = await tf.profile(step);
+  for (const k of info.kernels.filter((k) => /Conv2D|BatchNorm/.test(k.name))) {
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs.toFixed(1) : '?';
     console.log(`  ${k.name.padEnd(32)} ${ms.padStart(8)} ms  in ${JSON.stringify(k.inputShapes)} out ${JSON.stringify(k.outputShapes)}`);
   }
