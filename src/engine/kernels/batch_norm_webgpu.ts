@@ -15,23 +15,12 @@
  * medians of 15 (lavapipe, load 9): [16,32,32,16] 4.5x, [16,16,16,16] 2.7x, [16,8,8,128] 1.4x,
  * ResNet-18's [16,56,56,64] 2.8x.
  */
-import { ElementwiseProgram, GroupReductionProgram, REDUCE_WORKGROUP } from './webgpu_program.ts';
+import { ElementwiseProgram, GroupReductionProgram, REDUCE_WORKGROUP, workgroupTreeSums } from './webgpu_program.ts';
 
 /** Per channel: [mean, biased variance]. */
 export const BN_STATS_PER_CHANNEL = 2;
 
 const f32 = (x: number) => (Number.isInteger(x) ? `${x}.0` : `${x}`);
-
-/** WGSL: the workgroup tree sum of `partial` into `scratch[0]` (all invocations reach the barriers). */
-function workgroupSum(scratch: string, partial: string): string {
-  return `
-      ${scratch}[lid] = ${partial};
-      workgroupBarrier();
-      for (var stride = ${REDUCE_WORKGROUP / 2}; stride > 0; stride = stride / 2) {
-        if (lid < stride) { ${scratch}[lid] = ${scratch}[lid] + ${scratch}[lid + stride]; }
-        workgroupBarrier();
-      }`;
-}
 
 /** WGSL header of the per-channel reductions: channel c, values at x[n * C + c] for n < N. */
 function channelReduction(shape: string, body: string): string {
@@ -65,7 +54,7 @@ export class BatchNormStatsProgram extends GroupReductionProgram {
       if (valid) {
         for (var n = lid; n < count; n = n + ${REDUCE_WORKGROUP}) { s = s + x[n * channels + c]; }
       }
-      ${workgroupSum('partials', 's')}
+      ${workgroupTreeSums(['partials', 's'])}
       if (lid == 0) { groupMean = partials[0] / f32(count); }
       let mean = workgroupUniformLoad(&groupMean);
       var q = 0.0;
@@ -75,7 +64,7 @@ export class BatchNormStatsProgram extends GroupReductionProgram {
           q = q + d * d;
         }
       }
-      ${workgroupSum('partials', 'q')}
+      ${workgroupTreeSums(['partials', 'q'])}
       if (lid == 0 && valid) {
         setOutputAtIndex(c * ${BN_STATS_PER_CHANNEL}, mean);
         setOutputAtIndex(c * ${BN_STATS_PER_CHANNEL} + 1, partials[0] / f32(count));
@@ -140,16 +129,7 @@ export class BatchNormGradSumsProgram extends GroupReductionProgram {
           sg = sg + dy[i] * gcXHat(i, c);
         }
       }
-      partialsB[lid] = sb;
-      partialsG[lid] = sg;
-      workgroupBarrier();
-      for (var stride = ${REDUCE_WORKGROUP / 2}; stride > 0; stride = stride / 2) {
-        if (lid < stride) {
-          partialsB[lid] = partialsB[lid] + partialsB[lid + stride];
-          partialsG[lid] = partialsG[lid] + partialsG[lid + stride];
-        }
-        workgroupBarrier();
-      }
+      ${workgroupTreeSums(['partialsB', 'sb'], ['partialsG', 'sg'])}
       if (lid == 0 && valid) {
         setOutputAtIndex(c * 2, partialsB[0]);
         setOutputAtIndex(c * 2 + 1, partialsG[0]);

@@ -17,7 +17,7 @@
  * transpose is separable: a rows program sums du along x into [B,H,w,K], a cols program along y
  * into [B,h,w,K]. min/max gradients go to the first extreme index, as PyTorch's min(dim) does.
  */
-import { ElementwiseProgram, GroupReductionProgram, REDUCE_WORKGROUP } from './webgpu_program.ts';
+import { ElementwiseProgram, GroupReductionProgram, REDUCE_WORKGROUP, workgroupTreeSums } from './webgpu_program.ts';
 import { SIGMOID_GAIN, SIGMOID_THRESHOLD, ZERO_RANGE_REPLACEMENT } from './refine_reference.ts';
 
 /** Uniforms shared by every refine program: the target size and the align_corners scales. */
@@ -295,16 +295,7 @@ export class RefineGradSumsProgram extends GroupReductionProgram {
           s2 = s2 + g * ${camAt};
         }
       }
-      sumG[lid] = s1;
-      sumGC[lid] = s2;
-      workgroupBarrier();
-      for (var stride = ${REDUCE_WORKGROUP / 2}; stride > 0; stride = stride / 2) {
-        if (lid < stride) {
-          sumG[lid] = sumG[lid] + sumG[lid + stride];
-          sumGC[lid] = sumGC[lid] + sumGC[lid + stride];
-        }
-        workgroupBarrier();
-      }
+      ${workgroupTreeSums(['sumG', 's1'], ['sumGC', 's2'])}
       if (lid == 0 && valid) {
         setOutputAtIndex(group * 2, sumG[0]);
         setOutputAtIndex(group * 2 + 1, sumGC[0]);

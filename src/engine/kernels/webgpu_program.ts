@@ -62,6 +62,24 @@ function groupPerWorkgroupLayout(outputShape: number[], groups: number): Pick<
   };
 }
 
+/**
+ * WGSL: the workgroup tree sums of several per-invocation partials at once, each into its scratch
+ * array's element 0, for programs built on GroupReductionProgram. `pairs` are [scratch, partial];
+ * the caller declares each scratch as `var<workgroup> NAME : array<f32, REDUCE_WORKGROUP>` and has
+ * `lid`. Every invocation must reach this code (it holds barriers).
+ */
+export function workgroupTreeSums(...pairs: Array<[scratch: string, partial: string]>): string {
+  return `
+      ${pairs.map(([scratch, partial]) => `${scratch}[lid] = ${partial};`).join('\n      ')}
+      workgroupBarrier();
+      for (var stride = ${REDUCE_WORKGROUP / 2}; stride > 0; stride = stride / 2) {
+        if (lid < stride) {
+          ${pairs.map(([scratch]) => `${scratch}[lid] = ${scratch}[lid] + ${scratch}[lid + stride];`).join('\n          ')}
+        }
+        workgroupBarrier();
+      }`;
+}
+
 /** align_corners source scale along one axis, in f32 like PyTorch's `area_pixel_compute_scale`. */
 export function alignCornersScale(inSize: number, outSize: number): number {
   return outSize > 1 ? Math.fround((inSize - 1) / (outSize - 1)) : 0;
