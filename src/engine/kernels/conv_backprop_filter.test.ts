@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxRelError, useBackend } from '../../../test/helpers/backends.ts';
 import { assertNoGPUErrors } from '../../node/webgpu.ts';
-import { planSplits } from './conv_backprop_filter_webgpu.ts';
-import { registerWebGPUKernels, useFastConvBackpropFilter } from './register_webgpu.ts';
+import { planDirectSplits, planSplits } from './conv_backprop_filter_webgpu.ts';
+import { registerWebGPUKernels, useConvPath, useFastConvBackpropFilter, type ConvPath } from './register_webgpu.ts';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 interface Case { name: string; x: [number, number, number, number]; k: number; outC: number; stride: number; pad: Pad }
@@ -43,26 +43,34 @@ async function filterGrad(c: Case, seed: number): Promise<Float32Array> {
 
 const relToMax = (a: Float32Array, b: Float32Array) => maxRelError(a, b, Math.max(...Array.from(b, Math.abs)));
 
-describe('Conv2DBackpropFilter (implicit GEMM, split-K) on webgpu', () => {
+const PATHS: Array<[ConvPath, string]> = [['tiled', 'tiled implicit GEMM, split-K'], ['direct', 'barrier-free direct blocks']];
+
+describe('Conv2DBackpropFilter on webgpu', () => {
   beforeAll(async () => {
     await useBackend('webgpu');
     registerWebGPUKernels();
   });
-  afterAll(() => useFastConvBackpropFilter(true));
+  afterAll(() => {
+    useConvPath('auto');
+    useFastConvBackpropFilter(true);
+  });
 
-  for (const c of CASES) {
-    it(`matches tfjs's own kernel and tfjs cpu: ${c.name}`, async () => {
-      useFastConvBackpropFilter(false);
-      const tfjsWebgpu = await filterGrad(c, 11);
-      useFastConvBackpropFilter(true);
-      const ours = await filterGrad(c, 11);
-      assertNoGPUErrors(c.name);
-      await useBackend('cpu');
-      const cpu = await filterGrad(c, 11);
-      await useBackend('webgpu');
-      expect(relToMax(ours, tfjsWebgpu)).toBeLessThan(1e-5);
-      expect(relToMax(ours, cpu)).toBeLessThan(1e-5);
-    });
+  for (const [path, title] of PATHS) {
+    for (const c of CASES) {
+      it(`${title} matches tfjs's own kernel and tfjs cpu: ${c.name}`, async () => {
+        useConvPath(path);
+        useFastConvBackpropFilter(false);
+        const tfjsWebgpu = await filterGrad(c, 11);
+        useFastConvBackpropFilter(true);
+        const ours = await filterGrad(c, 11);
+        assertNoGPUErrors(c.name);
+        await useBackend('cpu');
+        const cpu = await filterGrad(c, 11);
+        await useBackend('webgpu');
+        expect(relToMax(ours, tfjsWebgpu)).toBeLessThan(1e-5);
+        expect(relToMax(ours, cpu)).toBeLessThan(1e-5);
+      });
+    }
   }
 
   it('really swaps the registered kernel', () => {
@@ -78,5 +86,14 @@ describe('Conv2DBackpropFilter (implicit GEMM, split-K) on webgpu', () => {
     expect(stem.tilesR * stem.tilesC * stem.splits).toBeGreaterThanOrEqual(256);
     expect(stem.chunk * stem.splits).toBeGreaterThanOrEqual(stem.positions);
     expect(stem.chunk % 16).toBe(0);
+  });
+
+  it('plans the direct path to one pass where blocks alone fill a CPU, and splits the small filters', () => {
+    const wide = planDirectSplits({ batch: 16, inH: 28, inW: 28, inC: 128, outH: 28, outW: 28, outC: 128, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1 });
+    expect(wide.splits).toBe(1);
+    const small = planDirectSplits({ batch: 16, inH: 16, inW: 16, inC: 16, outH: 16, outW: 16, outC: 16, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1 });
+    expect(small.splits).toBeGreaterThan(1);
+    expect(small.chunk * small.splits).toBeGreaterThanOrEqual(small.positions);
+    expect(small.chunk * (small.splits - 1)).toBeLessThan(small.positions);
   });
 });

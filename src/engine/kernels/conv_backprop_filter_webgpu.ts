@@ -18,7 +18,7 @@
  * 3x3 64->64 at 56x56, 0.95x on 3x3 128->128 at 8x8; identical results. TILE_K 32 instead of 16
  * measured worse overall (0.96x-1.33x against the same baseline).
  */
-import { ElementwiseProgram, GroupReductionProgram, type ProgramUniform } from './webgpu_program.ts';
+import { ElementwiseProgram, GroupReductionProgram, WorkItemProgram, type ProgramUniform } from './webgpu_program.ts';
 
 const TILE = 64;
 const TILE_K = 16;
@@ -212,6 +212,138 @@ export class ConvFilterReduceProgram extends ElementwiseProgram {
           sum = sum + partials[s * stride + index];
         }
         setOutputAtIndex(index, sum);
+      }`;
+  }
+}
+
+/**
+ * The barrier-free variant, for adapters that run workgroups on CPU threads (SwiftShader, llvmpipe):
+ * there every workgroupBarrier() parks and resumes all the workgroup's invocations, and the tiled
+ * program above spends its time in them (46% of a Chromium SwiftShader step sat in it). Here each
+ * invocation owns a 4x4 block of dW (4 filter rows x 4 output channels) over one chunk of positions
+ * and reads x and dy straight from the buffers, which on a CPU sit in its caches anyway.
+ */
+const DIRECT_BLOCK = 4;
+/** Enough invocations for a many-core CPU; more would only add partials to sum. */
+const DIRECT_TARGET_ITEMS = 4096;
+const DIRECT_MIN_CHUNK = 64;
+
+export interface DirectSplitPlan {
+  rows: number;
+  positions: number;
+  blocksR: number;
+  blocksC: number;
+  splits: number;
+  chunk: number;
+}
+
+export function planDirectSplits(g: ConvGeometry): DirectSplitPlan {
+  const rows = g.kH * g.kW * g.inC;
+  const positions = g.batch * g.outH * g.outW;
+  const blocksR = Math.ceil(rows / DIRECT_BLOCK);
+  const blocksC = Math.ceil(g.outC / DIRECT_BLOCK);
+  const maxSplits = Math.max(1, Math.floor(positions / DIRECT_MIN_CHUNK));
+  const wanted = Math.ceil(DIRECT_TARGET_ITEMS / (blocksR * blocksC));
+  const chunk = Math.ceil(positions / Math.max(1, Math.min(maxSplits, wanted)));
+  return { rows, positions, blocksR, blocksC, splits: Math.ceil(positions / chunk), chunk };
+}
+
+export function convFilterDirectUniforms(g: ConvGeometry, p: DirectSplitPlan): ProgramUniform[] {
+  return [p.blocksR * p.blocksC * p.splits, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft, p.rows, p.positions, p.chunk, p.blocksR, p.blocksC]
+    .map((v) => ({ type: 'int32' as const, data: [v] }));
+}
+
+/**
+ * dW blocks per chunk of positions. With one split it writes dW itself ([kH, kW, inC, outC]);
+ * otherwise partials [splits, rows * outC] for ConvFilterReduceProgram.
+ */
+export class ConvFilterDirectProgram extends WorkItemProgram {
+  shaderKey: string;
+  variableNames = ['x', 'dy'];
+  override uniforms =
+    'items : i32, inH : i32, inW : i32, inC : i32, outH : i32, outW : i32, outC : i32, kW : i32, strideH : i32, strideW : i32, ' +
+    'padTop : i32, padLeft : i32, rows : i32, positions : i32, chunk : i32, blocksR : i32, blocksC : i32,';
+  /** inC % 4 == 0: a block's 4 rows are 4 consecutive channels of one filter tap */
+  private readonly channelsBy4: boolean;
+  /** outC % 4 == 0: no bounds checks on a block's columns */
+  private readonly outBy4: boolean;
+
+  constructor(g: ConvGeometry, plan: DirectSplitPlan, filterShape: number[]) {
+    super(plan.splits === 1 ? filterShape : [plan.splits, plan.rows * g.outC], plan.blocksR * plan.blocksC * plan.splits);
+    this.channelsBy4 = g.inC % DIRECT_BLOCK === 0;
+    this.outBy4 = g.outC % DIRECT_BLOCK === 0;
+    this.shaderKey = `gazecam_conv_filter_direct_${this.channelsBy4}_${this.outBy4}`;
+  }
+
+  getUserCode(): string {
+    const dyLoad = this.outBy4
+      ? 'let d = vec4<f32>(dy[o], dy[o + 1], dy[o + 2], dy[o + 3]);'
+      : `var d = vec4<f32>(0.0);
+            for (var j = 0; j < 4; j++) { if (co0 + j < uniforms.outC) { d[j] = dy[o + j]; } }`;
+    const accumulate = this.channelsBy4
+      ? `let iy = iyBase + tapY.x;
+            let ix = ixBase + tapX.x;
+            if (iy >= 0 && iy < uniforms.inH && ix >= 0 && ix < uniforms.inW) {
+              let a = ((b * uniforms.inH + iy) * uniforms.inW + ix) * uniforms.inC + ci.x;
+              acc[0] = acc[0] + x[a] * d;
+              acc[1] = acc[1] + x[a + 1] * d;
+              acc[2] = acc[2] + x[a + 2] * d;
+              acc[3] = acc[3] + x[a + 3] * d;
+            }`
+      : `for (var i = 0; i < 4; i++) {
+              let iy = iyBase + tapY[i];
+              let ix = ixBase + tapX[i];
+              if (rowValid[i] && iy >= 0 && iy < uniforms.inH && ix >= 0 && ix < uniforms.inW) {
+                acc[i] = acc[i] + x[((b * uniforms.inH + iy) * uniforms.inW + ix) * uniforms.inC + ci[i]] * d;
+              }
+            }`;
+    return `
+      fn main(index : i32) {
+        if (index >= uniforms.items) { return; }
+        let blocks = uniforms.blocksR * uniforms.blocksC;
+        let split = index / blocks;
+        let r0 = ((index % blocks) / uniforms.blocksC) * 4;
+        let co0 = (index % uniforms.blocksC) * 4;
+        // Each of the block's rows r = (kh, kw, ci), decoded once.
+        var tapY : vec4<i32>;
+        var tapX : vec4<i32>;
+        var ci : vec4<i32>;
+        var rowValid : vec4<bool>;
+        for (var i = 0; i < 4; i++) {
+          let r = r0 + i;
+          ci[i] = r % uniforms.inC;
+          tapX[i] = (r / uniforms.inC) % uniforms.kW - uniforms.padLeft;
+          tapY[i] = r / (uniforms.inC * uniforms.kW) - uniforms.padTop;
+          rowValid[i] = r < uniforms.rows;
+        }
+        let nStart = split * uniforms.chunk;
+        let nEnd = min(nStart + uniforms.chunk, uniforms.positions);
+        // (b, oy, ox) of position n, advanced with carries rather than divided per position.
+        var b = nStart / (uniforms.outW * uniforms.outH);
+        var oy = (nStart / uniforms.outW) % uniforms.outH;
+        var ox = nStart % uniforms.outW;
+        var acc : array<vec4<f32>, 4>;
+        for (var n = nStart; n < nEnd; n++) {
+          let o = n * uniforms.outC + co0;
+          ${dyLoad}
+          let iyBase = oy * uniforms.strideH;
+          let ixBase = ox * uniforms.strideW;
+          ${accumulate}
+          ox = ox + 1;
+          if (ox == uniforms.outW) {
+            ox = 0;
+            oy = oy + 1;
+            if (oy == uniforms.outH) { oy = 0; b = b + 1; }
+          }
+        }
+        let base = split * uniforms.rows * uniforms.outC;
+        for (var i = 0; i < 4; i++) {
+          for (var j = 0; j < 4; j++) {
+            if (rowValid[i] && co0 + j < uniforms.outC) {
+              setOutputAtIndex(base + (r0 + i) * uniforms.outC + co0 + j, acc[i][j]);
+            }
+          }
+        }
       }`;
   }
 }

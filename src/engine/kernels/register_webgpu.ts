@@ -18,12 +18,16 @@ import {
 } from './refine_webgpu.ts';
 import { alignCornersScale, type ProgramUniform, type WebGPUBackendLike } from './webgpu_program.ts';
 import {
+  ConvFilterDirectProgram,
   ConvFilterPartialsProgram,
   ConvFilterReduceProgram,
+  convFilterDirectUniforms,
   convFilterUniforms,
+  planDirectSplits,
   planSplits,
   type ConvGeometry,
 } from './conv_backprop_filter_webgpu.ts';
+import { Conv2DDirectProgram, conv2dDirectUniforms } from './conv2d_webgpu.ts';
 import {
   BatchNormGradInputProgram,
   BatchNormGradSumsProgram,
@@ -188,34 +192,103 @@ function batchNormTrainGradKernel(args: { inputs: tf.NamedTensorInfoMap; backend
   return [dx, dGamma, dBeta];
 }
 
-/** tfjs's own webgpu Conv2DBackpropFilter, kept for NCHW/dilated calls and for parity tests. */
-let tfjsConvBackpropFilter: tf.KernelConfig | undefined;
+/**
+ * Which convolution programs run. 'tiled': workgroup-memory tiles (tfjs's Conv2D, our split-K
+ * filter gradient), right for GPUs. 'direct': the barrier-free programs, right for adapters that
+ * run workgroups on CPU threads. 'auto' picks by adapter.
+ */
+export type ConvPath = 'tiled' | 'direct';
+let convPathSetting: ConvPath | 'auto' = 'auto';
 
-function convBackpropFilterKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
-  const backend = args.backend as WebGPUBackendLike;
-  const { x, dy } = take(args.inputs, 'x', 'dy');
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as {
-    strides: number | [number, number];
-    pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-    dataFormat: 'NHWC' | 'NCHW';
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    filterShape: [number, number, number, number];
-  };
+export function useConvPath(path: ConvPath | 'auto'): void {
+  convPathSetting = path;
+}
+
+/** SwiftShader (Chrome with no usable GPU) and llvmpipe/lavapipe (Mesa's CPU Vulkan). */
+export function isCpuAdapter(info: { vendor?: string; architecture?: string; description?: string } | undefined): boolean {
+  return /swiftshader|llvmpipe|lavapipe/i.test(`${info?.vendor ?? ''} ${info?.architecture ?? ''} ${info?.description ?? ''}`);
+}
+
+/** The path convolutions take on this backend (its adapter decides under 'auto'). */
+export function convPathFor(backend: unknown): ConvPath {
+  if (convPathSetting !== 'auto') return convPathSetting;
+  const info = (backend as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
+  return isCpuAdapter(info) ? 'direct' : 'tiled';
+}
+
+type ConvAttrs = {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+};
+
+/** The geometry our programs take, or null for what they do not cover (NCHW, dilation). */
+function convGeometry(xShape: number[], filterShape: number[], attrs: ConvAttrs): ConvGeometry | null {
   const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false,
-    tf.backend_util.convertConv2DDataFormat(dataFormat),
+    xShape as [number, number, number, number], filterShape as [number, number, number, number],
+    attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, false,
+    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
   );
-  if (info.dataFormat !== 'channelsLast') return tfjsConvBackpropFilter!.kernelFunc(args as never);
-  const g: ConvGeometry = {
+  if (info.dataFormat !== 'channelsLast' || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  return {
     batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, inC: info.inChannels,
     outH: info.outHeight, outW: info.outWidth, outC: info.outChannels, kH: info.filterHeight, kW: info.filterWidth,
     strideH: info.strideHeight, strideW: info.strideWidth, padTop: info.padInfo.top, padLeft: info.padInfo.left,
   };
+}
+
+/** tfjs's own webgpu kernels we replace, kept for what ours do not cover and for parity tests. */
+const tfjsKernels = new Map<string, tf.KernelConfig>();
+
+function tfjsKernel(name: string): tf.KernelConfig {
+  const kernel = tfjsKernels.get(name);
+  if (!kernel) throw new Error(`tfjs webgpu ${name} was not captured before replacing it`);
+  return kernel;
+}
+
+function convBackpropFilterKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
+  const backend = args.backend as WebGPUBackendLike;
+  const { x, dy } = take(args.inputs, 'x', 'dy');
+  const attrs = args.attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
+  const g = convGeometry(x.shape, attrs.filterShape, attrs);
+  if (!g) return tfjsKernel('Conv2DBackpropFilter').kernelFunc(args as never);
+  if (convPathFor(backend) === 'direct') {
+    const plan = planDirectSplits(g);
+    const out = backend.runWebGPUProgram(new ConvFilterDirectProgram(g, plan, attrs.filterShape), [x, dy], 'float32', convFilterDirectUniforms(g, plan));
+    if (plan.splits === 1) return out;
+    const dW = backend.runWebGPUProgram(new ConvFilterReduceProgram(attrs.filterShape), [out], 'float32');
+    backend.disposeData(out.dataId);
+    return dW;
+  }
   const plan = planSplits(g);
   const partials = backend.runWebGPUProgram(new ConvFilterPartialsProgram(plan, g.outC), [x, dy], 'float32', convFilterUniforms(g, plan));
-  const dW = backend.runWebGPUProgram(new ConvFilterReduceProgram(filterShape), [partials], 'float32');
+  const dW = backend.runWebGPUProgram(new ConvFilterReduceProgram(attrs.filterShape), [partials], 'float32');
   backend.disposeData(partials.dataId);
   return dW;
+}
+
+/** Ours only on the direct path: on GPUs tfjs's tiled Conv2D stays. */
+function conv2dKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
+  const backend = args.backend as WebGPUBackendLike;
+  const { x, filter } = take(args.inputs, 'x', 'filter');
+  const g = convPathFor(backend) === 'direct' ? convGeometry(x.shape, filter.shape, args.attrs as unknown as ConvAttrs) : null;
+  if (!g) return tfjsKernel('Conv2D').kernelFunc(args as never);
+  return backend.runWebGPUProgram(new Conv2DDirectProgram(g), [x, filter], 'float32', conv2dDirectUniforms(g));
+}
+
+/** Registers `ours` for webgpu's `name` (true) or puts tfjs's back (false). Idempotent. */
+function swapKernel(name: string, ours: tf.KernelFunc, enabled: boolean): void {
+  if (!tfjsKernels.has(name)) {
+    const theirs = tf.getKernel(name, 'webgpu');
+    if (!theirs) throw new Error(`tfjs-backend-webgpu is not loaded: no ${name} to replace`);
+    tfjsKernels.set(name, theirs);
+  }
+  const wanted = enabled ? ours : tfjsKernel(name).kernelFunc;
+  if (tf.getKernel(name, 'webgpu')?.kernelFunc === wanted) return;
+  tf.unregisterKernel(name, 'webgpu');
+  tf.registerKernel({ kernelName: name, backendName: 'webgpu', kernelFunc: wanted });
 }
 
 /**
@@ -223,14 +296,12 @@ function convBackpropFilterKernel(args: { inputs: tf.NamedTensorInfoMap; backend
  * tests compare the two on the same backend.
  */
 export function useFastConvBackpropFilter(enabled: boolean): void {
-  const name = 'Conv2DBackpropFilter';
-  tfjsConvBackpropFilter ??= tf.getKernel(name, 'webgpu');
-  if (!tfjsConvBackpropFilter) throw new Error('tfjs-backend-webgpu is not loaded: no Conv2DBackpropFilter to replace');
-  const current = tf.getKernel(name, 'webgpu');
-  const wanted = enabled ? convBackpropFilterKernel : tfjsConvBackpropFilter.kernelFunc;
-  if (current?.kernelFunc === wanted) return;
-  tf.unregisterKernel(name, 'webgpu');
-  tf.registerKernel({ kernelName: name, backendName: 'webgpu', kernelFunc: wanted as tf.KernelFunc });
+  swapKernel('Conv2DBackpropFilter', convBackpropFilterKernel as tf.KernelFunc, enabled);
+}
+
+/** Swaps tfjs's webgpu Conv2D for ours, which runs the direct program where convPathFor says so. */
+export function useOwnConv2D(enabled: boolean): void {
+  swapKernel('Conv2D', conv2dKernel as tf.KernelFunc, enabled);
 }
 
 let registered = false;
@@ -240,6 +311,7 @@ export function registerWebGPUKernels(): void {
   if (registered) return;
   registered = true;
   useFastConvBackpropFilter(true);
+  useOwnConv2D(true);
   const kernels: Array<[string, tf.KernelFunc]> = [
     [CAM_MAPS, camMapsKernel as tf.KernelFunc],
     [CAM_MAPS_GRAD, camMapsGradKernel as tf.KernelFunc],

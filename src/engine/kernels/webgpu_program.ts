@@ -107,6 +107,29 @@ export abstract class ElementwiseProgram implements WebGPUProgramSpec {
   abstract getUserCode(): string;
 }
 
+/**
+ * Base of the programs that give each invocation one work item of their own choosing (a block of
+ * outputs, say) rather than one output element: `items` invocations in workgroups of
+ * ELEMENTWISE_WORKGROUP. They share no workgroup memory and hold no barriers, so subclasses must
+ * return early for `index >= uniforms.items` (pass `items` as their first uniform).
+ */
+export abstract class WorkItemProgram implements WebGPUProgramSpec {
+  abstract shaderKey: string;
+  abstract variableNames: string[];
+  uniforms?: string;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number];
+
+  constructor(readonly outputShape: number[], items: number) {
+    this.dispatchLayout = { x: outputShape.map((_, i) => i) };
+    this.dispatch = [Math.ceil(items / ELEMENTWISE_WORKGROUP), 1, 1];
+    this.workgroupSize = [ELEMENTWISE_WORKGROUP, 1, 1];
+  }
+
+  abstract getUserCode(): string;
+}
+
 /** Base of the workgroup reductions: one workgroup of REDUCE_WORKGROUP invocations per group. */
 export abstract class GroupReductionProgram implements WebGPUProgramSpec {
   abstract shaderKey: string;

@@ -1,0 +1,103 @@
+/**
+ * Our barrier-free webgpu Conv2D (the direct path, for CPU adapters) against tfjs's own webgpu
+ * Conv2D (kernel swapped back) and tfjs cpu, forward and through tf.grad, over a ResNet's
+ * geometries: the 7x7/2 stem on 3 channels, 3x3 with stride 1 and 2, 1x1 downsample, 'same'
+ * padding, channel counts that are not multiples of 4, position counts that are not either.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxRelError, useBackend } from '../../../test/helpers/backends.ts';
+import { assertNoGPUErrors } from '../../node/webgpu.ts';
+import { convPathFor, isCpuAdapter, registerWebGPUKernels, useConvPath, useOwnConv2D } from './register_webgpu.ts';
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+interface Case { name: string; x: [number, number, number, number]; k: number; outC: number; stride: number; pad: Pad }
+
+const explicit = (p: number): Pad => [[0, 0], [p, p], [p, p], [0, 0]];
+const CASES: Case[] = [
+  { name: 'stem 7x7/2 pad 3 on 3 channels', x: [2, 32, 32, 3], k: 7, outC: 16, stride: 2, pad: explicit(3) },
+  { name: '3x3/1 pad 1', x: [2, 8, 8, 16], k: 3, outC: 16, stride: 1, pad: explicit(1) },
+  { name: '3x3/2 pad 1, odd size, 9 positions per image', x: [3, 5, 5, 8], k: 3, outC: 24, stride: 2, pad: explicit(1) },
+  { name: '1x1/2 downsample', x: [2, 8, 8, 16], k: 1, outC: 32, stride: 2, pad: 'valid' },
+  { name: '3x3 same, 6 -> 10 channels (neither a multiple of 4)', x: [2, 7, 7, 6], k: 3, outC: 10, stride: 1, pad: 'same' },
+  { name: '1x1/1 (tfjs takes its matmul path here)', x: [2, 6, 6, 12], k: 1, outC: 20, stride: 1, pad: 'valid' },
+];
+
+/** y and dL/dx for a random upstream gradient: dx runs Conv2DBackpropInput, which is tfjs's. */
+async function convAndGrad(c: Case, seed: number): Promise<[Float32Array, Float32Array]> {
+  const [y, dx] = tf.tidy(() => {
+    const x = tf.randomNormal(c.x, 0, 1, 'float32', seed) as tf.Tensor4D;
+    const w = tf.randomNormal([c.k, c.k, c.x[3], c.outC], 0, 0.1, 'float32', seed + 1) as tf.Tensor4D;
+    const y = tf.conv2d(x, w, c.stride, c.pad);
+    const up = tf.randomNormal(y.shape, 0, 1, 'float32', seed + 2);
+    const dx = tf.grad((xv: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xv as tf.Tensor4D, w, c.stride, c.pad), up)))(x);
+    return [y, dx];
+  });
+  const out: [Float32Array, Float32Array] = [(await y.data()) as Float32Array, (await dx.data()) as Float32Array];
+  tf.dispose([y, dx]);
+  return out;
+}
+
+const relToMax = (a: Float32Array, b: Float32Array) => maxRelError(a, b, Math.max(...Array.from(b, Math.abs)));
+
+describe('Conv2D, barrier-free direct program, on webgpu', () => {
+  beforeAll(async () => {
+    await useBackend('webgpu');
+    registerWebGPUKernels();
+    useConvPath('direct');
+  });
+  afterAll(() => {
+    useConvPath('auto');
+    useOwnConv2D(true);
+  });
+
+  for (const c of CASES) {
+    it(`matches tfjs's own kernel and tfjs cpu: ${c.name}`, async () => {
+      useOwnConv2D(false);
+      const [tfjsY, tfjsDx] = await convAndGrad(c, 5);
+      useOwnConv2D(true);
+      const [ours, oursDx] = await convAndGrad(c, 5);
+      assertNoGPUErrors(c.name);
+      await useBackend('cpu');
+      const [cpu] = await convAndGrad(c, 5);
+      await useBackend('webgpu');
+      expect(relToMax(ours, tfjsY)).toBeLessThan(1e-5);
+      expect(relToMax(ours, cpu)).toBeLessThan(1e-5);
+      // The gradient path still works through our forward kernel.
+      expect(relToMax(oursDx, tfjsDx)).toBeLessThan(1e-5);
+    });
+  }
+
+  it('really swaps the registered kernel', () => {
+    useOwnConv2D(false);
+    const theirs = tf.getKernel('Conv2D', 'webgpu')!.kernelFunc;
+    useOwnConv2D(true);
+    expect(tf.getKernel('Conv2D', 'webgpu')!.kernelFunc).not.toBe(theirs);
+  });
+});
+
+describe('convolution path by adapter', () => {
+  it('takes the direct path on CPU adapters and the tiled one on GPUs', () => {
+    expect(isCpuAdapter({ vendor: 'google', architecture: 'swiftshader' })).toBe(true);
+    expect(isCpuAdapter({ vendor: 'mesa', architecture: 'llvmpipe' })).toBe(true);
+    expect(isCpuAdapter({ vendor: 'nvidia', architecture: 'hopper' })).toBe(false);
+    expect(isCpuAdapter({ vendor: 'intel', architecture: 'gen-12lp' })).toBe(false);
+    expect(isCpuAdapter(undefined)).toBe(false);
+    useConvPath('auto');
+    expect(convPathFor({ adapterInfo: { vendor: 'nvidia', architecture: 'ampere' } })).toBe('tiled');
+    expect(convPathFor({ adapterInfo: { vendor: 'google', architecture: 'swiftshader' } })).toBe('direct');
+    useConvPath('tiled');
+    expect(convPathFor({ adapterInfo: { vendor: 'google', architecture: 'swiftshader' } })).toBe('tiled');
+    useConvPath('auto');
+  });
+
+  it("reads this machine's Dawn adapter as what it is", async () => {
+    await useBackend('webgpu');
+    const info = (tf.backend() as unknown as { adapterInfo: { vendor: string; architecture: string } }).adapterInfo;
+    // CI runs on lavapipe; on a real GPU this says tiled, and the test says which adapter it saw.
+    expect({ info, path: convPathFor(tf.backend()) }).toEqual({
+      info,
+      path: isCpuAdapter(info) ? 'direct' : 'tiled',
+    });
+  });
+});
