@@ -6,7 +6,7 @@
  *
  * What can be switched (the `ab` query parameter of the bench page):
  * - `convFilter`: our WGSL Conv2DBackpropFilter (A) vs tfjs's own (B); webgpu only
- * - `convPath:A:B`: the convolution programs, each of direct (barrier-free) and tiled; webgpu only
+ * - `kernelPath:A:B`: the programs for CPU adapters (direct: barrier-free conv and batch norm) vs the tiled ones; webgpu only
  * - `classSelect:A:B`: trueClassMap's formulation, each of addN, matmul, sum (losses.ts)
  * - `flag:NAME:A:B`: a tfjs environment flag, values true, false or a number
  * DOM-free.
@@ -18,7 +18,7 @@ import { createModelFor } from '../engine/train/loop.ts';
 import { Optimizer } from '../engine/train/optimizer.ts';
 import { trainStep } from '../engine/train/step.ts';
 import { prepareKernels } from '../engine/kernels/cam_ops.ts';
-import { useConvPath, useFastConvBackpropFilter, type ConvPath } from '../engine/kernels/register_webgpu.ts';
+import { useKernelPath, useFastConvBackpropFilter, type KernelPath } from '../engine/kernels/register_webgpu.ts';
 import type { TimingOptions } from './timing.ts';
 import { median } from './timing.ts';
 import { syntheticBatch, type TrainingCase } from './training.ts';
@@ -73,17 +73,17 @@ export function parseAbSpec(spec: string): AbSpec {
     };
   }
   const [kind, name, aRaw, bRaw, ...rest] = spec.split(':');
-  if (kind === 'convPath') {
-    const paths: ConvPath[] = ['direct', 'tiled'];
-    const [a, b] = [name, aRaw] as ConvPath[];
+  if (kind === 'kernelPath') {
+    const paths: KernelPath[] = ['direct', 'tiled'];
+    const [a, b] = [name, aRaw] as KernelPath[];
     if (!a || !b || !paths.includes(a) || !paths.includes(b) || bRaw !== undefined) {
-      throw new AbSpecError(`ab convPath takes two of ${paths.join(', ')}, e.g. convPath:direct:tiled, got "${spec}"`);
+      throw new AbSpecError(`ab kernelPath takes two of ${paths.join(', ')}, e.g. kernelPath:direct:tiled, got "${spec}"`);
     }
     return {
-      what: 'convolution programs',
-      a: { label: a, apply: () => useConvPath(a) },
-      b: { label: b, apply: () => useConvPath(b) },
-      restore: () => useConvPath('auto'),
+      what: 'kernel path',
+      a: { label: a, apply: () => useKernelPath(a) },
+      b: { label: b, apply: () => useKernelPath(b) },
+      restore: () => useKernelPath('auto'),
       backends: ['webgpu'],
     };
   }
@@ -113,7 +113,7 @@ export function parseAbSpec(spec: string): AbSpec {
       backends: name.startsWith('WEBGPU_') ? ['webgpu'] : name.startsWith('WEBGL_') ? ['webgl'] : ['webgpu', 'webgl', 'cpu'],
     };
   }
-  throw new AbSpecError(`ab must be convFilter, convPath:A:B, classSelect:A:B or flag:NAME:A:B (e.g. flag:WEBGPU_USE_NAIVE_CONV2D_DEBUG:false:true), got "${spec}"`);
+  throw new AbSpecError(`ab must be convFilter, kernelPath:A:B, classSelect:A:B or flag:NAME:A:B (e.g. flag:WEBGPU_USE_NAIVE_CONV2D_DEBUG:false:true), got "${spec}"`);
 }
 
 /** timing.warmup pairs, then timing.runs timed pairs, alternating A then B. */

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxRelError, useBackend } from '../../../test/helpers/backends.ts';
 import { assertNoGPUErrors } from '../../node/webgpu.ts';
-import { convPathFor, isCpuAdapter, registerWebGPUKernels, useConvPath, useOwnConv2D } from './register_webgpu.ts';
+import { kernelPathFor, isCpuAdapter, registerWebGPUKernels, useKernelPath, useOwnConv2D } from './register_webgpu.ts';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 interface Case { name: string; x: [number, number, number, number]; k: number; outC: number; stride: number; pad: Pad }
@@ -44,10 +44,10 @@ describe('Conv2D, barrier-free direct program, on webgpu', () => {
   beforeAll(async () => {
     await useBackend('webgpu');
     registerWebGPUKernels();
-    useConvPath('direct');
+    useKernelPath('direct');
   });
   afterAll(() => {
-    useConvPath('auto');
+    useKernelPath('auto');
     useOwnConv2D(true);
   });
 
@@ -83,19 +83,19 @@ describe('convolution path by adapter', () => {
     expect(isCpuAdapter({ vendor: 'nvidia', architecture: 'hopper' })).toBe(false);
     expect(isCpuAdapter({ vendor: 'intel', architecture: 'gen-12lp' })).toBe(false);
     expect(isCpuAdapter(undefined)).toBe(false);
-    useConvPath('auto');
-    expect(convPathFor({ adapterInfo: { vendor: 'nvidia', architecture: 'ampere' } })).toBe('tiled');
-    expect(convPathFor({ adapterInfo: { vendor: 'google', architecture: 'swiftshader' } })).toBe('direct');
-    useConvPath('tiled');
-    expect(convPathFor({ adapterInfo: { vendor: 'google', architecture: 'swiftshader' } })).toBe('tiled');
-    useConvPath('auto');
+    useKernelPath('auto');
+    expect(kernelPathFor({ adapterInfo: { vendor: 'nvidia', architecture: 'ampere' } })).toBe('tiled');
+    expect(kernelPathFor({ adapterInfo: { vendor: 'google', architecture: 'swiftshader' } })).toBe('direct');
+    useKernelPath('tiled');
+    expect(kernelPathFor({ adapterInfo: { vendor: 'google', architecture: 'swiftshader' } })).toBe('tiled');
+    useKernelPath('auto');
   });
 
   it("reads this machine's Dawn adapter as what it is", async () => {
     await useBackend('webgpu');
     const info = (tf.backend() as unknown as { adapterInfo: { vendor: string; architecture: string } }).adapterInfo;
     // CI runs on lavapipe; on a real GPU this says tiled, and the test says which adapter it saw.
-    expect({ info, path: convPathFor(tf.backend()) }).toEqual({
+    expect({ info, path: kernelPathFor(tf.backend()) }).toEqual({
       info,
       path: isCpuAdapter(info) ? 'direct' : 'tiled',
     });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxRelError, useBackend } from '../../../test/helpers/backends.ts';
 import { assertNoGPUErrors } from '../../node/webgpu.ts';
 import { planDirectSplits, planSplits } from './conv_backprop_filter_webgpu.ts';
-import { registerWebGPUKernels, useConvPath, useFastConvBackpropFilter, type ConvPath } from './register_webgpu.ts';
+import { registerWebGPUKernels, useKernelPath, useFastConvBackpropFilter, type KernelPath } from './register_webgpu.ts';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 interface Case { name: string; x: [number, number, number, number]; k: number; outC: number; stride: number; pad: Pad }
@@ -43,7 +43,7 @@ async function filterGrad(c: Case, seed: number): Promise<Float32Array> {
 
 const relToMax = (a: Float32Array, b: Float32Array) => maxRelError(a, b, Math.max(...Array.from(b, Math.abs)));
 
-const PATHS: Array<[ConvPath, string]> = [['tiled', 'tiled implicit GEMM, split-K'], ['direct', 'barrier-free direct blocks']];
+const PATHS: Array<[KernelPath, string]> = [['tiled', 'tiled implicit GEMM, split-K'], ['direct', 'barrier-free direct blocks']];
 
 describe('Conv2DBackpropFilter on webgpu', () => {
   beforeAll(async () => {
@@ -51,14 +51,14 @@ describe('Conv2DBackpropFilter on webgpu', () => {
     registerWebGPUKernels();
   });
   afterAll(() => {
-    useConvPath('auto');
+    useKernelPath('auto');
     useFastConvBackpropFilter(true);
   });
 
   for (const [path, title] of PATHS) {
     for (const c of CASES) {
       it(`${title} matches tfjs's own kernel and tfjs cpu: ${c.name}`, async () => {
-        useConvPath(path);
+        useKernelPath(path);
         useFastConvBackpropFilter(false);
         const tfjsWebgpu = await filterGrad(c, 11);
         useFastConvBackpropFilter(true);

@@ -197,11 +197,11 @@ function batchNormTrainGradKernel(args: { inputs: tf.NamedTensorInfoMap; backend
  * filter gradient), right for GPUs. 'direct': the barrier-free programs, right for adapters that
  * run workgroups on CPU threads. 'auto' picks by adapter.
  */
-export type ConvPath = 'tiled' | 'direct';
-let convPathSetting: ConvPath | 'auto' = 'auto';
+export type KernelPath = 'tiled' | 'direct';
+let kernelPathSetting: KernelPath | 'auto' = 'auto';
 
-export function useConvPath(path: ConvPath | 'auto'): void {
-  convPathSetting = path;
+export function useKernelPath(path: KernelPath | 'auto'): void {
+  kernelPathSetting = path;
 }
 
 /** SwiftShader (Chrome with no usable GPU) and llvmpipe/lavapipe (Mesa's CPU Vulkan). */
@@ -210,8 +210,8 @@ export function isCpuAdapter(info: { vendor?: string; architecture?: string; des
 }
 
 /** The path convolutions take on this backend (its adapter decides under 'auto'). */
-export function convPathFor(backend: unknown): ConvPath {
-  if (convPathSetting !== 'auto') return convPathSetting;
+export function kernelPathFor(backend: unknown): KernelPath {
+  if (kernelPathSetting !== 'auto') return kernelPathSetting;
   const info = (backend as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
   return isCpuAdapter(info) ? 'direct' : 'tiled';
 }
@@ -254,7 +254,7 @@ function convBackpropFilterKernel(args: { inputs: tf.NamedTensorInfoMap; backend
   const attrs = args.attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
   const g = convGeometry(x.shape, attrs.filterShape, attrs);
   if (!g) return tfjsKernel('Conv2DBackpropFilter').kernelFunc(args as never);
-  if (convPathFor(backend) === 'direct') {
+  if (kernelPathFor(backend) === 'direct') {
     const plan = planDirectSplits(g);
     const out = backend.runWebGPUProgram(new ConvFilterDirectProgram(g, plan, attrs.filterShape), [x, dy], 'float32', convFilterDirectUniforms(g, plan));
     if (plan.splits === 1) return out;
@@ -273,7 +273,7 @@ function convBackpropFilterKernel(args: { inputs: tf.NamedTensorInfoMap; backend
 function conv2dKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
   const backend = args.backend as WebGPUBackendLike;
   const { x, filter } = take(args.inputs, 'x', 'filter');
-  const g = convPathFor(backend) === 'direct' ? convGeometry(x.shape, filter.shape, args.attrs as unknown as ConvAttrs) : null;
+  const g = kernelPathFor(backend) === 'direct' ? convGeometry(x.shape, filter.shape, args.attrs as unknown as ConvAttrs) : null;
   if (!g) return tfjsKernel('Conv2D').kernelFunc(args as never);
   return backend.runWebGPUProgram(new Conv2DDirectProgram(g), [x, filter], 'float32', conv2dDirectUniforms(g));
 }
@@ -299,7 +299,7 @@ export function useFastConvBackpropFilter(enabled: boolean): void {
   swapKernel('Conv2DBackpropFilter', convBackpropFilterKernel as tf.KernelFunc, enabled);
 }
 
-/** Swaps tfjs's webgpu Conv2D for ours, which runs the direct program where convPathFor says so. */
+/** Swaps tfjs's webgpu Conv2D for ours, which runs the direct program where kernelPathFor says so. */
 export function useOwnConv2D(enabled: boolean): void {
   swapKernel('Conv2D', conv2dKernel as tf.KernelFunc, enabled);
 }
