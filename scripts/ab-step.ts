@@ -21,7 +21,7 @@ const { positional, flags } = parseArgs(process.argv.slice(2), {
   runs: { type: 'int' },
 });
 if (positional.length !== 1) {
-  console.error('usage: npx tsx scripts/ab-step.ts convFilter|kernelPath:A:B|classSelect:A:B|flag:NAME:A:B [--arch A] [--size N] [--batch N] [--warmup N] [--runs N]');
+  console.error('usage: npx tsx scripts/ab-step.ts convFilter|convInput|kernelPath:A:B|classSelect:A:B|flag:NAME:A:B [--arch A] [--size N] [--batch N] [--warmup N] [--runs N]');
   process.exit(2);
 }
 const spec = parseAbSpec(positional[0]!);

@@ -9,7 +9,7 @@ import { maxRelError, useBackend } from '../../../test/helpers/backends.ts';
 import { assertNoGPUErrors } from '../../node/webgpu.ts';
 import { batchNormTrain, type BatchNormState } from '../model/batch_norm.ts';
 import { useFusedBatchNorm } from './batch_norm_ops.ts';
-import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, registerWebGPUKernels } from './register_webgpu.ts';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, registerWebGPUKernels, useKernelPath, type KernelPath } from './register_webgpu.ts';
 
 type Shape = [number, number, number, number];
 const CASES: Array<{ name: string; shape: Shape }> = [
@@ -17,7 +17,10 @@ const CASES: Array<{ name: string; shape: Shape }> = [
   { name: '130 channels (not a power of two), 7x7, B3', shape: [3, 7, 7, 130] },
   { name: 'two values per channel (the minimum)', shape: [2, 1, 1, 5] },
   { name: 'large offset and scale (cancellation in the variance)', shape: [8, 4, 4, 8] },
+  // The direct path's chunks: 495 positions in 7 chunks of 71, the last one shorter.
+  { name: 'positions not a multiple of the chunk, 4 channels', shape: [5, 9, 11, 4] },
 ];
+const PATHS: KernelPath[] = ['tiled', 'direct'];
 
 interface Outcome {
   y: Float32Array;
@@ -65,10 +68,14 @@ describe('fused batch norm (training mode) on webgpu', () => {
     await useBackend('webgpu');
     registerWebGPUKernels();
   });
-  afterAll(() => useFusedBatchNorm(true));
+  afterAll(() => {
+    useFusedBatchNorm(true);
+    useKernelPath('auto');
+  });
 
-  for (const { name, shape } of CASES) {
-    it(`matches the composed reference on webgpu and tfjs cpu: ${name}`, async () => {
+  for (const path of PATHS) for (const { name, shape } of CASES) {
+    it(`${path} path matches the composed reference on webgpu and tfjs cpu: ${name}`, async () => {
+      useKernelPath(path);
       const offset = name.startsWith('large offset') ? 50 : 0;
       useFusedBatchNorm(true);
       const fused = await run(shape, 7, offset);

@@ -15,7 +15,7 @@
  * medians of 15 (lavapipe, load 9): [16,32,32,16] 4.5x, [16,16,16,16] 2.7x, [16,8,8,128] 1.4x,
  * ResNet-18's [16,56,56,64] 2.8x.
  */
-import { ElementwiseProgram, GroupReductionProgram, REDUCE_WORKGROUP, workgroupTreeSums } from './webgpu_program.ts';
+import { ElementwiseProgram, GroupReductionProgram, REDUCE_WORKGROUP, WorkItemProgram, workgroupTreeSums, type ProgramUniform } from './webgpu_program.ts';
 
 /** Per channel: [mean, biased variance]. */
 export const BN_STATS_PER_CHANNEL = 2;
@@ -177,5 +177,147 @@ export class ChannelColumnProgram extends ElementwiseProgram {
         if (index >= uniforms.size) { return; }
         setOutputAtIndex(index, table[index * 2 + ${this.column}]);
       }`;
+  }
+}
+
+/**
+ * The per-channel reductions without workgroup memory, for CPU adapters (kernelPath 'direct'):
+ * there each of the tree sums' barriers parks and resumes every invocation, and the two
+ * reductions above took about a quarter of a Chromium SwiftShader training step. Here an
+ * invocation owns one channel over one chunk of positions and writes a partial; a second small
+ * pass combines the chunks.
+ */
+const TARGET_ITEMS = 1024;
+const MIN_CHUNK = 64;
+
+export interface ChannelSplitPlan {
+  channels: number;
+  count: number;
+  splits: number;
+  chunk: number;
+}
+
+export function planChannelSplits(xShape: number[]): ChannelSplitPlan {
+  const channels = xShape[3]!;
+  const count = xShape[0]! * xShape[1]! * xShape[2]!;
+  const maxSplits = Math.max(1, Math.floor(count / MIN_CHUNK));
+  const chunk = Math.ceil(count / Math.max(1, Math.min(maxSplits, Math.ceil(TARGET_ITEMS / channels))));
+  return { channels, count, splits: Math.ceil(count / chunk), chunk };
+}
+
+export function channelSplitUniforms(p: ChannelSplitPlan): ProgramUniform[] {
+  return [p.splits * p.channels, p.chunk].map((v) => ({ type: 'int32' as const, data: [v] }));
+}
+
+/** WGSL header: split s, channel c (fastest, so neighbouring invocations read neighbouring floats), positions [n0, n1). */
+function channelChunk(body: string): string {
+  return `
+    fn main(index : i32) {
+      if (index >= uniforms.items) { return; }
+      let channels = uniforms.xShape[3];
+      let count = uniforms.xShape[0] * uniforms.xShape[1] * uniforms.xShape[2];
+      let c = index % channels;
+      let s = index / channels;
+      let n0 = s * uniforms.chunk;
+      let n1 = min(n0 + uniforms.chunk, count);
+      ${body}
+    }`;
+}
+
+/**
+ * Per chunk and channel: (mean, M2) of the chunk's values, two-pass within the chunk like the
+ * reference. Output [splits, C * 2].
+ */
+export class BatchNormStatsPartialsProgram extends WorkItemProgram {
+  shaderKey = 'gazecam_bn_stats_partials';
+  variableNames = ['x'];
+  override uniforms = 'items : i32, chunk : i32,';
+
+  constructor(p: ChannelSplitPlan) {
+    super([p.splits, p.channels * 2], p.splits * p.channels);
+  }
+
+  getUserCode(): string {
+    return channelChunk(`
+      var sum = 0.0;
+      for (var n = n0; n < n1; n++) { sum = sum + x[n * channels + c]; }
+      let mean = sum / f32(n1 - n0);
+      var m2 = 0.0;
+      for (var n = n0; n < n1; n++) {
+        let d = x[n * channels + c] - mean;
+        m2 = m2 + d * d;
+      }
+      setOutputAtIndex(index * 2, mean);
+      setOutputAtIndex(index * 2 + 1, m2);`);
+  }
+}
+
+/**
+ * Combines the chunks' (mean, M2) into [C, 2] = (mean, biased variance): the mean of the chunk
+ * means weighted by their sizes, and M2 = sum of (M2_s + n_s * (mean_s - mean)^2) (Chan et al.),
+ * which keeps the reference's centred two-pass accuracy.
+ */
+export class BatchNormStatsCombineProgram extends ElementwiseProgram {
+  shaderKey = 'gazecam_bn_stats_combine';
+  variableNames = ['partials'];
+  override uniforms = 'count : i32, chunk : i32,';
+
+  constructor(channels: number) {
+    super([channels, BN_STATS_PER_CHANNEL]);
+  }
+
+  getUserCode(): string {
+    return `
+      fn chunkSize(s : i32) -> f32 {
+        return f32(min(uniforms.chunk, uniforms.count - s * uniforms.chunk));
+      }
+      fn main(index : i32) {
+        if (index >= uniforms.size) { return; }
+        let c = index / 2;
+        let splits = uniforms.partialsShape[0];
+        let stride = uniforms.partialsShape[1];
+        var weighted = 0.0;
+        for (var s = 0; s < splits; s++) { weighted = weighted + chunkSize(s) * partials[s * stride + c * 2]; }
+        let mean = weighted / f32(uniforms.count);
+        if (index % 2 == 0) {
+          setOutputAtIndex(index, mean);
+          return;
+        }
+        var m2 = 0.0;
+        for (var s = 0; s < splits; s++) {
+          let d = partials[s * stride + c * 2] - mean;
+          m2 = m2 + partials[s * stride + c * 2 + 1] + chunkSize(s) * d * d;
+        }
+        setOutputAtIndex(index, m2 / f32(uniforms.count));
+      }`;
+  }
+}
+
+/** Per chunk and channel: (sum dy, sum dy * xHat). Output [splits, C * 2]; SplitSumProgram finishes it. */
+export class BatchNormGradSumsPartialsProgram extends WorkItemProgram {
+  shaderKey: string;
+  variableNames = ['x', 'stats', 'dy'];
+  override uniforms = 'items : i32, chunk : i32,';
+
+  constructor(p: ChannelSplitPlan, private readonly eps: number) {
+    super([p.splits, p.channels * 2], p.splits * p.channels);
+    this.shaderKey = `gazecam_bn_grad_sums_partials_${eps}`;
+  }
+
+  getUserCode(): string {
+    return `
+      ${invStdWgsl(this.eps)}
+      ${channelChunk(`
+      let mean = stats[c * ${BN_STATS_PER_CHANNEL}];
+      let invStd = gcInvStd(c);
+      var sb = 0.0;
+      var sg = 0.0;
+      for (var n = n0; n < n1; n++) {
+        let i = n * channels + c;
+        sb = sb + dy[i];
+        sg = sg + dy[i] * ((x[i] - mean) * invStd);
+      }
+      setOutputAtIndex(index * 2, sb);
+      setOutputAtIndex(index * 2 + 1, sg);`)}`;
   }
 }

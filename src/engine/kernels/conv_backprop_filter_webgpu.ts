@@ -18,7 +18,7 @@
  * 3x3 64->64 at 56x56, 0.95x on 3x3 128->128 at 8x8; identical results. TILE_K 32 instead of 16
  * measured worse overall (0.96x-1.33x against the same baseline).
  */
-import { ElementwiseProgram, GroupReductionProgram, WorkItemProgram, type ProgramUniform } from './webgpu_program.ts';
+import { GroupReductionProgram, WorkItemProgram, type ProgramUniform } from './webgpu_program.ts';
 
 const TILE = 64;
 const TILE_K = 16;
@@ -192,30 +192,6 @@ export class ConvFilterPartialsProgram extends GroupReductionProgram {
   }
 }
 
-/** Sums the partials over splits into the filter gradient [kH, kW, inC, outC]. */
-export class ConvFilterReduceProgram extends ElementwiseProgram {
-  shaderKey = 'gazecam_conv_filter_reduce';
-  variableNames = ['partials'];
-
-  constructor(filterShape: number[]) {
-    super(filterShape);
-  }
-
-  getUserCode(): string {
-    return `
-      fn main(index : i32) {
-        if (index >= uniforms.size) { return; }
-        let splits = uniforms.partialsShape[0];
-        let stride = uniforms.partialsShape[1];
-        var sum = 0.0;
-        for (var s = 0; s < splits; s++) {
-          sum = sum + partials[s * stride + index];
-        }
-        setOutputAtIndex(index, sum);
-      }`;
-  }
-}
-
 /**
  * The barrier-free variant, for adapters that run workgroups on CPU threads (SwiftShader, llvmpipe):
  * there every workgroupBarrier() parks and resumes all the workgroup's invocations, and the tiled
@@ -255,7 +231,7 @@ export function convFilterDirectUniforms(g: ConvGeometry, p: DirectSplitPlan): P
 
 /**
  * dW blocks per chunk of positions. With one split it writes dW itself ([kH, kW, inC, outC]);
- * otherwise partials [splits, rows * outC] for ConvFilterReduceProgram.
+ * otherwise partials [splits, rows * outC] for SplitSumProgram.
  */
 export class ConvFilterDirectProgram extends WorkItemProgram {
   shaderKey: string;

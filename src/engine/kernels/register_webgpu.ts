@@ -16,11 +16,10 @@ import {
   RefineSigmoidProgram,
   RefineStatsProgram,
 } from './refine_webgpu.ts';
-import { alignCornersScale, type ProgramUniform, type WebGPUBackendLike } from './webgpu_program.ts';
+import { alignCornersScale, SplitSumProgram, type ProgramUniform, type WebGPUBackendLike } from './webgpu_program.ts';
 import {
   ConvFilterDirectProgram,
   ConvFilterPartialsProgram,
-  ConvFilterReduceProgram,
   convFilterDirectUniforms,
   convFilterUniforms,
   planDirectSplits,
@@ -28,12 +27,18 @@ import {
   type ConvGeometry,
 } from './conv_backprop_filter_webgpu.ts';
 import { Conv2DDirectProgram, conv2dDirectUniforms } from './conv2d_webgpu.ts';
+import { ConvInputDirectProgram, convInputDirectUniforms } from './conv_backprop_input_webgpu.ts';
 import {
   BatchNormGradInputProgram,
+  BatchNormGradSumsPartialsProgram,
   BatchNormGradSumsProgram,
   BatchNormNormaliseProgram,
+  BatchNormStatsCombineProgram,
+  BatchNormStatsPartialsProgram,
   BatchNormStatsProgram,
   ChannelColumnProgram,
+  channelSplitUniforms,
+  planChannelSplits,
 } from './batch_norm_webgpu.ts';
 
 export const CAM_MAPS = 'GazecamCamMaps';
@@ -168,12 +173,37 @@ function refineSigmoidCamsGradKernel(args: { inputs: tf.NamedTensorInfoMap; back
   return refineGradRowsCols(backend, cam.shape, size, uniforms, false, [stats, sigmoidCams, dSig], sums);
 }
 
+/** Per-channel (mean, biased variance) [C, 2]: one workgroup per channel, or chunks combined on the direct path. */
+function batchNormStats(backend: WebGPUBackendLike, x: tf.TensorInfo): tf.TensorInfo {
+  if (kernelPathFor(backend) !== 'direct') return backend.runWebGPUProgram(new BatchNormStatsProgram(x.shape), [x], 'float32');
+  const plan = planChannelSplits(x.shape);
+  const partials = backend.runWebGPUProgram(new BatchNormStatsPartialsProgram(plan), [x], 'float32', channelSplitUniforms(plan));
+  const stats = backend.runWebGPUProgram(new BatchNormStatsCombineProgram(plan.channels), [partials], 'float32', [
+    { type: 'int32', data: [plan.count] },
+    { type: 'int32', data: [plan.chunk] },
+  ]);
+  backend.disposeData(partials.dataId);
+  return stats;
+}
+
+/** Per-channel (sum dy, sum dy * xHat) [C, 2], likewise. */
+function batchNormGradSums(backend: WebGPUBackendLike, x: tf.TensorInfo, stats: tf.TensorInfo, dy: tf.TensorInfo, eps: number): tf.TensorInfo {
+  if (kernelPathFor(backend) !== 'direct') {
+    return backend.runWebGPUProgram(new BatchNormGradSumsProgram(x.shape, eps), [x, stats, dy], 'float32');
+  }
+  const plan = planChannelSplits(x.shape);
+  const partials = backend.runWebGPUProgram(new BatchNormGradSumsPartialsProgram(plan, eps), [x, stats, dy], 'float32', channelSplitUniforms(plan));
+  const sums = backend.runWebGPUProgram(new SplitSumProgram([plan.channels, 2]), [partials], 'float32');
+  backend.disposeData(partials.dataId);
+  return sums;
+}
+
 /** Training-mode batch norm: (x, gamma, beta) -> [y, stats [C,2] = (mean, biased variance)]. */
 function batchNormTrainKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
   const backend = args.backend as WebGPUBackendLike;
   const { x, gamma, beta } = take(args.inputs, 'x', 'gamma', 'beta');
   const { eps } = args.attrs as { eps: number };
-  const stats = backend.runWebGPUProgram(new BatchNormStatsProgram(x.shape), [x], 'float32');
+  const stats = batchNormStats(backend, x);
   const y = backend.runWebGPUProgram(new BatchNormNormaliseProgram(x.shape, eps), [x, stats, gamma, beta], 'float32');
   return [y, stats];
 }
@@ -183,7 +213,7 @@ function batchNormTrainGradKernel(args: { inputs: tf.NamedTensorInfoMap; backend
   const backend = args.backend as WebGPUBackendLike;
   const { x, gamma, stats, dy } = take(args.inputs, 'x', 'gamma', 'stats', 'dy');
   const { eps } = args.attrs as { eps: number };
-  const sums = backend.runWebGPUProgram(new BatchNormGradSumsProgram(x.shape, eps), [x, stats, dy], 'float32');
+  const sums = batchNormGradSums(backend, x, stats, dy, eps);
   const dx = backend.runWebGPUProgram(new BatchNormGradInputProgram(x.shape, eps), [x, stats, gamma, dy, sums], 'float32');
   const channels = x.shape[3];
   const dBeta = backend.runWebGPUProgram(new ChannelColumnProgram(channels, 0), [sums], 'float32');
@@ -258,13 +288,13 @@ function convBackpropFilterKernel(args: { inputs: tf.NamedTensorInfoMap; backend
     const plan = planDirectSplits(g);
     const out = backend.runWebGPUProgram(new ConvFilterDirectProgram(g, plan, attrs.filterShape), [x, dy], 'float32', convFilterDirectUniforms(g, plan));
     if (plan.splits === 1) return out;
-    const dW = backend.runWebGPUProgram(new ConvFilterReduceProgram(attrs.filterShape), [out], 'float32');
+    const dW = backend.runWebGPUProgram(new SplitSumProgram(attrs.filterShape), [out], 'float32');
     backend.disposeData(out.dataId);
     return dW;
   }
   const plan = planSplits(g);
   const partials = backend.runWebGPUProgram(new ConvFilterPartialsProgram(plan, g.outC), [x, dy], 'float32', convFilterUniforms(g, plan));
-  const dW = backend.runWebGPUProgram(new ConvFilterReduceProgram(attrs.filterShape), [partials], 'float32');
+  const dW = backend.runWebGPUProgram(new SplitSumProgram(attrs.filterShape), [partials], 'float32');
   backend.disposeData(partials.dataId);
   return dW;
 }
@@ -276,6 +306,16 @@ function conv2dKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; a
   const g = kernelPathFor(backend) === 'direct' ? convGeometry(x.shape, filter.shape, args.attrs as unknown as ConvAttrs) : null;
   if (!g) return tfjsKernel('Conv2D').kernelFunc(args as never);
   return backend.runWebGPUProgram(new Conv2DDirectProgram(g), [x, filter], 'float32', conv2dDirectUniforms(g));
+}
+
+/** Ours only on the direct path, like Conv2D. */
+function convBackpropInputKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
+  const backend = args.backend as WebGPUBackendLike;
+  const { dy, filter } = take(args.inputs, 'dy', 'filter');
+  const attrs = args.attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
+  const g = kernelPathFor(backend) === 'direct' ? convGeometry(attrs.inputShape, filter.shape, attrs) : null;
+  if (!g) return tfjsKernel('Conv2DBackpropInput').kernelFunc(args as never);
+  return backend.runWebGPUProgram(new ConvInputDirectProgram(g), [dy, filter], 'float32', convInputDirectUniforms(g));
 }
 
 /** Registers `ours` for webgpu's `name` (true) or puts tfjs's back (false). Idempotent. */
@@ -299,9 +339,17 @@ export function useFastConvBackpropFilter(enabled: boolean): void {
   swapKernel('Conv2DBackpropFilter', convBackpropFilterKernel as tf.KernelFunc, enabled);
 }
 
-/** Swaps tfjs's webgpu Conv2D for ours, which runs the direct program where kernelPathFor says so. */
+/**
+ * Swaps tfjs's webgpu Conv2D for ours, which runs the direct program where kernelPathFor says so
+ * and hands everything else back to tfjs's.
+ */
 export function useOwnConv2D(enabled: boolean): void {
   swapKernel('Conv2D', conv2dKernel as tf.KernelFunc, enabled);
+}
+
+/** Likewise for Conv2DBackpropInput. */
+export function useOwnConvBackpropInput(enabled: boolean): void {
+  swapKernel('Conv2DBackpropInput', convBackpropInputKernel as tf.KernelFunc, enabled);
 }
 
 let registered = false;
@@ -312,6 +360,7 @@ export function registerWebGPUKernels(): void {
   registered = true;
   useFastConvBackpropFilter(true);
   useOwnConv2D(true);
+  useOwnConvBackpropInput(true);
   const kernels: Array<[string, tf.KernelFunc]> = [
     [CAM_MAPS, camMapsKernel as tf.KernelFunc],
     [CAM_MAPS_GRAD, camMapsGradKernel as tf.KernelFunc],

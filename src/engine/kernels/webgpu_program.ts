@@ -146,3 +146,23 @@ export abstract class GroupReductionProgram implements WebGPUProgramSpec {
 
   abstract getUserCode(): string;
 }
+
+/** Sums split-K partials [splits, ...] over the splits into `outputShape` (the partials' remaining size). */
+export class SplitSumProgram extends ElementwiseProgram {
+  shaderKey = 'gazecam_split_sum';
+  variableNames = ['partials'];
+
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        if (index >= uniforms.size) { return; }
+        let splits = uniforms.partialsShape[0];
+        let stride = uniforms.partialsShape[1];
+        var sum = 0.0;
+        for (var s = 0; s < splits; s++) {
+          sum = sum + partials[s * stride + index];
+        }
+        setOutputAtIndex(index, sum);
+      }`;
+  }
+}
