@@ -27,7 +27,6 @@ import {
   type ConvGeometry,
 } from './conv_backprop_filter_webgpu.ts';
 import { Conv2DDirectProgram, conv2dDirectUniforms } from './conv2d_webgpu.ts';
-import { ConvInputDirectProgram, convInputDirectUniforms } from './conv_backprop_input_webgpu.ts';
 import {
   BatchNormGradInputProgram,
   BatchNormGradSumsPartialsProgram,
@@ -308,16 +307,6 @@ function conv2dKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; a
   return backend.runWebGPUProgram(new Conv2DDirectProgram(g), [x, filter], 'float32', conv2dDirectUniforms(g));
 }
 
-/** Ours only on the direct path, like Conv2D. */
-function convBackpropInputKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
-  const backend = args.backend as WebGPUBackendLike;
-  const { dy, filter } = take(args.inputs, 'dy', 'filter');
-  const attrs = args.attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
-  const g = kernelPathFor(backend) === 'direct' ? convGeometry(attrs.inputShape, filter.shape, attrs) : null;
-  if (!g) return tfjsKernel('Conv2DBackpropInput').kernelFunc(args as never);
-  return backend.runWebGPUProgram(new ConvInputDirectProgram(g), [dy, filter], 'float32', convInputDirectUniforms(g));
-}
-
 /** Registers `ours` for webgpu's `name` (true) or puts tfjs's back (false). Idempotent. */
 function swapKernel(name: string, ours: tf.KernelFunc, enabled: boolean): void {
   if (!tfjsKernels.has(name)) {
@@ -347,11 +336,6 @@ export function useOwnConv2D(enabled: boolean): void {
   swapKernel('Conv2D', conv2dKernel as tf.KernelFunc, enabled);
 }
 
-/** Likewise for Conv2DBackpropInput. */
-export function useOwnConvBackpropInput(enabled: boolean): void {
-  swapKernel('Conv2DBackpropInput', convBackpropInputKernel as tf.KernelFunc, enabled);
-}
-
 let registered = false;
 
 /** Idempotent; called lazily the first time a CAM op runs on webgpu. */
@@ -360,7 +344,6 @@ export function registerWebGPUKernels(): void {
   registered = true;
   useFastConvBackpropFilter(true);
   useOwnConv2D(true);
-  useOwnConvBackpropInput(true);
   const kernels: Array<[string, tf.KernelFunc]> = [
     [CAM_MAPS, camMapsKernel as tf.KernelFunc],
     [CAM_MAPS_GRAD, camMapsGradKernel as tf.KernelFunc],
