@@ -43,7 +43,7 @@ export function formatKernel(k: KernelResult & { backend?: string }): string {
 }
 
 export function formatTraining(t: TrainingResult): string {
-  const filter = t.backend === 'webgpu' ? `, ${t.convFilterKernel} conv filter grad, ${t.batchNormKernel} batch norm` : '';
+  const filter = t.backend === 'webgpu' ? `, ${t.kernelPath ?? 'tiled'} kernel path, ${t.convFilterKernel} conv filter grad, ${t.batchNormKernel} batch norm` : '';
   return (
     `train ${t.arch} ${t.size}px batch ${t.batch} (CAM stride ${t.camStride}) on ${t.backend}${filter}: ` +
     `${t.imagesPerSec.toFixed(2)} img/s (${t.stepMs.toFixed(0)} ms/step), ${t.gflopPerImage.toFixed(3)} GFLOP/img, ` +

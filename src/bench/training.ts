@@ -11,7 +11,7 @@ import { createModelFor } from '../engine/train/loop.ts';
 import { Optimizer } from '../engine/train/optimizer.ts';
 import { trainStep } from '../engine/train/step.ts';
 import { prepareKernels } from '../engine/kernels/cam_ops.ts';
-import { useFastConvBackpropFilter } from '../engine/kernels/register_webgpu.ts';
+import { kernelPathFor, useFastConvBackpropFilter, type KernelPath } from '../engine/kernels/register_webgpu.ts';
 import { useFusedBatchNorm } from '../engine/kernels/batch_norm_ops.ts';
 import type { Batch } from '../engine/train/data.ts';
 import { profileStep, type StepProfile } from './profile.ts';
@@ -30,6 +30,8 @@ export interface TrainingResult extends TrainingCase {
   convFilterKernel: 'gazecam' | 'tfjs';
   /** 'gazecam': our fused WGSL training-mode batch norm; 'tfjs': composed tfjs ops (always off webgpu) */
   batchNormKernel: 'gazecam' | 'tfjs';
+  /** webgpu only: which of our convolution and batch-norm programs ran (direct on CPU adapters) */
+  kernelPath?: KernelPath;
   imagesPerSec: number;
   stepMs: number;
   /** forward + backward ~ 3x forward, the usual convention */
@@ -103,6 +105,7 @@ export async function benchTrainingStep(
       backend: tf.getBackend(),
       convFilterKernel: tf.getBackend() === 'webgpu' ? convFilterKernel : 'tfjs',
       batchNormKernel: tf.getBackend() === 'webgpu' ? batchNormKernel : 'tfjs',
+      ...(tf.getBackend() === 'webgpu' ? { kernelPath: kernelPathFor(tf.backend()) } : {}),
       imagesPerSec,
       stepMs,
       gflopPerImage,
