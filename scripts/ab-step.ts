@@ -5,6 +5,7 @@
  *
  *   npx tsx scripts/ab-step.ts SPEC [--arch resnet10-small] [--size 64] [--batch 16] [--warmup 2] [--runs 9]
  *   npx tsx scripts/ab-step.ts classSelect:addN:sum
+ *   npx tsx scripts/ab-step.ts optimizer:fused:composed
  *   npx tsx scripts/ab-step.ts flag:WEBGPU_USE_NAIVE_CONV2D_DEBUG:false:true
  */
 import { loadavg } from 'node:os';
@@ -21,7 +22,7 @@ const { positional, flags } = parseArgs(process.argv.slice(2), {
   runs: { type: 'int' },
 });
 if (positional.length !== 1) {
-  console.error('usage: npx tsx scripts/ab-step.ts convFilter|convInput|kernelPath:A:B|classSelect:A:B|flag:NAME:A:B [--arch A] [--size N] [--batch N] [--warmup N] [--runs N]');
+  console.error('usage: npx tsx scripts/ab-step.ts convFilter|kernelPath:A:B|classSelect:A:B|optimizer:A:B|flag:NAME:A:B [--arch A] [--size N] [--batch N] [--warmup N] [--runs N]');
   process.exit(2);
 }
 const spec = parseAbSpec(positional[0]!);

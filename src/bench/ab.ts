@@ -6,7 +6,6 @@
  *
  * What can be switched (the `ab` query parameter of the bench page):
  * - `convFilter`: our WGSL Conv2DBackpropFilter (A) vs tfjs's own (B); webgpu only
- * - `convInput`: our WGSL Conv2DBackpropInput (A) vs tfjs's own (B); webgpu, where the kernel path is direct
  * - `kernelPath:A:B`: the programs for CPU adapters (direct: barrier-free conv and batch norm) vs the tiled ones; webgpu only
  * - `classSelect:A:B`: trueClassMap's formulation, each of addN, matmul, sum (losses.ts)
  * - `optimizer:A:B`: the optimizer update, fused (WGSL kernels) or composed (tfjs ops); webgpu only
@@ -20,7 +19,8 @@ import { createModelFor } from '../engine/train/loop.ts';
 import { Optimizer } from '../engine/train/optimizer.ts';
 import { trainStep } from '../engine/train/step.ts';
 import { prepareKernels } from '../engine/kernels/cam_ops.ts';
-import { useFastConvBackpropFilter, useKernelPath, useOwnConvBackpropInput, type KernelPath } from '../engine/kernels/register_webgpu.ts';
+import { useFusedOptimizer } from '../engine/kernels/optimizer_ops.ts';
+import { useFastConvBackpropFilter, useKernelPath, type KernelPath } from '../engine/kernels/register_webgpu.ts';
 import type { TimingOptions } from './timing.ts';
 import { median } from './timing.ts';
 import { syntheticBatch, type TrainingCase } from './training.ts';
@@ -65,15 +65,6 @@ function flagValue(raw: string): boolean | number {
 
 /** Parses the `ab` query value; throws AbSpecError saying what it takes. Flags are checked by tfjs when set. */
 export function parseAbSpec(spec: string): AbSpec {
-  if (spec === 'convInput') {
-    return {
-      what: 'Conv2DBackpropInput',
-      a: { label: 'gazecam WGSL', apply: () => useOwnConvBackpropInput(true) },
-      b: { label: 'tfjs', apply: () => useOwnConvBackpropInput(false) },
-      restore: () => useOwnConvBackpropInput(true),
-      backends: ['webgpu'],
-    };
-  }
   if (spec === 'convFilter') {
     return {
       what: 'Conv2DBackpropFilter',
@@ -138,7 +129,7 @@ export function parseAbSpec(spec: string): AbSpec {
       backends: name.startsWith('WEBGPU_') ? ['webgpu'] : name.startsWith('WEBGL_') ? ['webgl'] : ['webgpu', 'webgl', 'cpu'],
     };
   }
-  throw new AbSpecError(`ab must be convFilter, convInput, kernelPath:A:B, classSelect:A:B or flag:NAME:A:B (e.g. flag:WEBGPU_USE_NAIVE_CONV2D_DEBUG:false:true), got "${spec}"`);
+  throw new AbSpecError(`ab must be convFilter, kernelPath:A:B, classSelect:A:B, optimizer:A:B or flag:NAME:A:B (e.g. flag:WEBGPU_USE_NAIVE_CONV2D_DEBUG:false:true), got "${spec}"`);
 }
 
 /** timing.warmup pairs, then timing.runs timed pairs, alternating A then B. */
