@@ -48,3 +48,10 @@ export function maxRelError(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
   return worst;
 }
+
+/** maxRelError against the largest |expected|: for outputs whose small entries carry only summation-order noise. */
+export function relToMax(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  return maxRelError(actual, expected, Math.max(scale, 1e-12));
+}

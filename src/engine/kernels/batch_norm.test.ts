@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maxRelError, useBackend } from '../../../test/helpers/backends.ts';
+import { relToMax, useBackend } from '../../../test/helpers/backends.ts';
 import { assertNoGPUErrors } from '../../node/webgpu.ts';
 import { batchNormTrain, type BatchNormState } from '../model/batch_norm.ts';
 import { useFusedBatchNorm } from './batch_norm_ops.ts';
@@ -55,12 +55,6 @@ async function run(shape: Shape, seed: number, offset: number): Promise<Outcome>
   };
   tf.dispose([x, g, y, dx!, ...Object.values(grads), state.weight, state.bias, state.runningMean, state.runningVar]);
   return outcome;
-}
-
-function relToMax(a: Float32Array, b: Float32Array): number {
-  let scale = 0;
-  for (const v of b) scale = Math.max(scale, Math.abs(v));
-  return maxRelError(a, b, Math.max(scale, 1e-12));
 }
 
 describe('fused batch norm (training mode) on webgpu', () => {

@@ -6,14 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maxRelError, useBackend } from '../../../test/helpers/backends.ts';
+import { relToMax, useBackend } from '../../../test/helpers/backends.ts';
+import { explicitPad, type ConvCase } from '../../../test/helpers/conv_cases.ts';
 import { assertNoGPUErrors } from '../../node/webgpu.ts';
 import { kernelPathFor, isCpuAdapter, registerWebGPUKernels, useKernelPath, useOwnConv2D } from './register_webgpu.ts';
 
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-interface Case { name: string; x: [number, number, number, number]; k: number; outC: number; stride: number; pad: Pad }
-
-const explicit = (p: number): Pad => [[0, 0], [p, p], [p, p], [0, 0]];
+type Case = ConvCase;
+const explicit = explicitPad;
 const CASES: Case[] = [
   { name: 'stem 7x7/2 pad 3 on 3 channels', x: [2, 32, 32, 3], k: 7, outC: 16, stride: 2, pad: explicit(3) },
   { name: '3x3/1 pad 1', x: [2, 8, 8, 16], k: 3, outC: 16, stride: 1, pad: explicit(1) },
@@ -38,8 +37,6 @@ async function convAndGrad(c: Case, seed: number): Promise<[Float32Array, Float3
   tf.dispose([y, dx]);
   return out;
 }
-
-const relToMax = (a: Float32Array, b: Float32Array) => maxRelError(a, b, Math.max(...Array.from(b, Math.abs)));
 
 describe('Conv2D, barrier-free direct program, on webgpu', () => {
   beforeAll(async () => {

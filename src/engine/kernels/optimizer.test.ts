@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maxRelError, useBackend } from '../../../test/helpers/backends.ts';
+import { relToMax, useBackend } from '../../../test/helpers/backends.ts';
 import { assertNoGPUErrors } from '../../node/webgpu.ts';
 import { Optimizer } from '../train/optimizer.ts';
 import { ADAM_UPDATE, SGD_MOMENTUM_UPDATE, SGD_UPDATE, useFusedOptimizer } from './optimizer_ops.ts';
@@ -58,12 +58,6 @@ async function run(setting: Setting): Promise<Map<string, Float32Array>> {
   optimizer.dispose();
   tf.dispose(params.map(([, p]) => p));
   return out;
-}
-
-function relToMax(a: Float32Array, b: Float32Array): number {
-  let scale = 0;
-  for (const v of b) scale = Math.max(scale, Math.abs(v));
-  return maxRelError(a, b, Math.max(scale, 1e-12));
 }
 
 describe('fused optimizer update on webgpu', () => {

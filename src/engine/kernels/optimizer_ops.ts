@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { AdamParamProgram, MovingAverageProgram, SgdParamProgram } from './optimizer_webgpu.ts';
-import type { ProgramUniform, WebGPUBackendLike } from './webgpu_program.ts';
+import { take, type ProgramUniform, type WebGPUBackendLike } from './webgpu_program.ts';
 
 export const ADAM_UPDATE = 'GazecamAdamUpdate';
 export const SGD_MOMENTUM_UPDATE = 'GazecamSgdMomentumUpdate';
@@ -42,17 +42,11 @@ export function useFusedOptimizer(enabled: boolean): void {
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
-function input(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const info = inputs[name];
-  if (!info) throw new Error(`gazecam optimizer kernel: missing input "${name}"`);
-  return info;
-}
-
 const f32 = (...values: number[]): ProgramUniform[] => values.map((x) => ({ type: 'float32', data: [x] }));
 
 function adamUpdateKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const gpu = backend as WebGPUBackendLike;
-  const [param, grad, m, v] = ['param', 'grad', 'm', 'v'].map((name) => input(inputs, name)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
+  const { param, grad, m, v } = take(inputs, 'param', 'grad', 'm', 'v');
   const h = attrs as unknown as AdamHyper;
   const decay = h.weightDecay > 0;
   const gradInputs = decay ? [param, grad] : [grad];
@@ -67,7 +61,7 @@ function adamUpdateKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo
 
 function sgdMomentumUpdateKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const gpu = backend as WebGPUBackendLike;
-  const [param, grad, buf] = ['param', 'grad', 'buf'].map((name) => input(inputs, name)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
+  const { param, grad, buf } = take(inputs, 'param', 'grad', 'buf');
   const h = attrs as unknown as SgdHyper;
   const decay = h.weightDecay > 0;
   // oneMinusBeta 1: buf * momentum + g * 1, and g * 1 is g exactly, as the composed buf * momentum + g.
@@ -78,7 +72,7 @@ function sgdMomentumUpdateKernel({ inputs, backend, attrs }: KernelArgs): tf.Ten
 }
 
 function sgdUpdateKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
-  const [param, grad] = [input(inputs, 'param'), input(inputs, 'grad')];
+  const { param, grad } = take(inputs, 'param', 'grad');
   const h = attrs as unknown as SgdHyper;
   return (backend as WebGPUBackendLike).runWebGPUProgram(new SgdParamProgram(param.shape, h.weightDecay > 0), [param, grad], 'float32',
     f32(h.lr, h.weightDecay));

@@ -16,7 +16,7 @@ import {
   RefineSigmoidProgram,
   RefineStatsProgram,
 } from './refine_webgpu.ts';
-import { alignCornersScale, SplitSumProgram, type ProgramUniform, type WebGPUBackendLike } from './webgpu_program.ts';
+import { alignCornersScale, SplitSumProgram, take, type ProgramUniform, type WebGPUBackendLike } from './webgpu_program.ts';
 import {
   ConvFilterDirectProgram,
   ConvFilterPartialsProgram,
@@ -62,17 +62,6 @@ function refineUniforms(camShape: number[], { outH, outW }: RefineAttrs): Progra
     { type: 'float32', data: [alignCornersScale(camShape[1], outH)] },
     { type: 'float32', data: [alignCornersScale(camShape[2], outW)] },
   ];
-}
-
-/** The named inputs of a kernel call, checked: a missing one is a programming error, said loudly. */
-function take<const N extends string>(inputs: tf.NamedTensorInfoMap, ...names: N[]): Record<N, tf.TensorInfo> {
-  const out = {} as Record<N, tf.TensorInfo>;
-  for (const name of names) {
-    const info = inputs[name];
-    if (!info) throw new Error(`gazecam kernel: missing input "${name}"`);
-    out[name] = info;
-  }
-  return out;
 }
 
 function camMapsKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }) {

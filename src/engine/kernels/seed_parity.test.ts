@@ -10,7 +10,7 @@ import { camMaps, refineCams, refineSigmoidCams } from '../index.ts';
 import { camMapsReference } from './cam_reference.ts';
 import { refineCamsReference } from './refine_reference.ts';
 import { nchwToNhwc, linearWeightToCK } from './layout.ts';
-import { forEachBackend, maxRelError } from '../../../test/helpers/backends.ts';
+import { forEachBackend, maxRelError, relToMax } from '../../../test/helpers/backends.ts';
 import { loadSeedCamCases, tensorOf, type SeedCamCase } from '../../../test/helpers/seed_fixtures.ts';
 
 const TOLERANCE = 1e-4;
@@ -38,12 +38,6 @@ async function values(t: tf.Tensor): Promise<Float32Array> {
  * 1/range), so float32 summation order alone moves small entries by ~1e-6 of the largest one. Measured
  * against the seed fixtures the error is ~1.5e-6, two orders under the tolerance.
  */
-function relToMax(actual: Float32Array, expected: Float32Array): number {
-  let scale = 0;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  return maxRelError(actual, expected, Math.max(scale, 1e-12));
-}
-
 forEachBackend('seed parity: camMaps + refineCams', () => {
   for (const [implName, impl] of Object.entries(IMPLS)) {
     for (const c of cases) {

@@ -34,33 +34,19 @@ export interface WebGPUBackendLike {
   disposeData(dataId: object): boolean;
 }
 
+/** The named inputs of a kernel call, checked: a missing one is a programming error, said loudly. */
+export function take<const N extends string>(inputs: tf.NamedTensorInfoMap, ...names: N[]): Record<N, tf.TensorInfo> {
+  const out = {} as Record<N, tf.TensorInfo>;
+  for (const name of names) {
+    const info = inputs[name];
+    if (!info) throw new Error(`gazecam kernel: missing input "${name}"`);
+    out[name] = info;
+  }
+  return out;
+}
+
 export const ELEMENTWISE_WORKGROUP = 64;
 export const REDUCE_WORKGROUP = 256;
-
-/** One invocation per output element, 1-D: the backend reshapes dispatches over 65535 groups. */
-function elementwiseLayout(outputShape: number[]): Pick<
-  WebGPUProgramSpec,
-  'dispatchLayout' | 'dispatch' | 'workgroupSize'
-> {
-  const size = outputShape.reduce((a, b) => a * b, 1);
-  return {
-    dispatchLayout: { x: outputShape.map((_, i) => i) },
-    dispatch: [Math.ceil(size / ELEMENTWISE_WORKGROUP), 1, 1],
-    workgroupSize: [ELEMENTWISE_WORKGROUP, 1, 1],
-  };
-}
-
-/** One workgroup per group (e.g. per image and class), for workgroup reductions. */
-function groupPerWorkgroupLayout(outputShape: number[], groups: number): Pick<
-  WebGPUProgramSpec,
-  'dispatchLayout' | 'dispatch' | 'workgroupSize'
-> {
-  return {
-    dispatchLayout: { x: outputShape.map((_, i) => i) },
-    dispatch: [groups, 1, 1],
-    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-  };
-}
 
 /**
  * WGSL: the workgroup tree sums of several per-invocation partials at once, each into its scratch
@@ -86,25 +72,36 @@ export function alignCornersScale(inSize: number, outSize: number): number {
 }
 
 /**
- * Base of the per-element programs: one invocation per output element. Subclasses set `shaderKey`,
- * `variableNames`, optional `uniforms`, and `getUserCode()`; they must not redeclare the fields
- * set here (a redeclared field is reset to undefined after this constructor runs).
+ * A 1-D dispatch of `workgroups` groups of `workgroupSize` invocations over a flat output; the
+ * backend reshapes dispatches over 65535 groups and main(index) still gets the flat index.
+ * Subclasses set `shaderKey`, `variableNames`, optional `uniforms`, and `getUserCode()`; they must
+ * not redeclare the fields set here (a redeclared field is reset to undefined after this
+ * constructor runs).
  */
-export abstract class ElementwiseProgram implements WebGPUProgramSpec {
+abstract class FlatDispatchProgram implements WebGPUProgramSpec {
   abstract shaderKey: string;
   abstract variableNames: string[];
   uniforms?: string;
-  size = true;
   dispatchLayout: { x: number[] };
   dispatch: [number, number, number];
   workgroupSize: [number, number, number];
 
-  constructor(readonly outputShape: number[]) {
-    ({ dispatchLayout: this.dispatchLayout, dispatch: this.dispatch, workgroupSize: this.workgroupSize } =
-      elementwiseLayout(outputShape));
+  constructor(readonly outputShape: number[], workgroups: number, workgroupSize: number) {
+    this.dispatchLayout = { x: outputShape.map((_, i) => i) };
+    this.dispatch = [workgroups, 1, 1];
+    this.workgroupSize = [workgroupSize, 1, 1];
   }
 
   abstract getUserCode(): string;
+}
+
+/** Base of the per-element programs: one invocation per output element (`uniforms.size` of them). */
+export abstract class ElementwiseProgram extends FlatDispatchProgram {
+  size = true;
+
+  constructor(outputShape: number[]) {
+    super(outputShape, Math.ceil(outputShape.reduce((a, b) => a * b, 1) / ELEMENTWISE_WORKGROUP), ELEMENTWISE_WORKGROUP);
+  }
 }
 
 /**
@@ -113,38 +110,17 @@ export abstract class ElementwiseProgram implements WebGPUProgramSpec {
  * ELEMENTWISE_WORKGROUP. They share no workgroup memory and hold no barriers, so subclasses must
  * return early for `index >= uniforms.items` (pass `items` as their first uniform).
  */
-export abstract class WorkItemProgram implements WebGPUProgramSpec {
-  abstract shaderKey: string;
-  abstract variableNames: string[];
-  uniforms?: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-
-  constructor(readonly outputShape: number[], items: number) {
-    this.dispatchLayout = { x: outputShape.map((_, i) => i) };
-    this.dispatch = [Math.ceil(items / ELEMENTWISE_WORKGROUP), 1, 1];
-    this.workgroupSize = [ELEMENTWISE_WORKGROUP, 1, 1];
+export abstract class WorkItemProgram extends FlatDispatchProgram {
+  constructor(outputShape: number[], items: number) {
+    super(outputShape, Math.ceil(items / ELEMENTWISE_WORKGROUP), ELEMENTWISE_WORKGROUP);
   }
-
-  abstract getUserCode(): string;
 }
 
-/** Base of the workgroup reductions: one workgroup of REDUCE_WORKGROUP invocations per group. */
-export abstract class GroupReductionProgram implements WebGPUProgramSpec {
-  abstract shaderKey: string;
-  abstract variableNames: string[];
-  uniforms?: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-
-  constructor(readonly outputShape: number[], groups: number) {
-    ({ dispatchLayout: this.dispatchLayout, dispatch: this.dispatch, workgroupSize: this.workgroupSize } =
-      groupPerWorkgroupLayout(outputShape, groups));
+/** Base of the workgroup reductions: one workgroup of REDUCE_WORKGROUP invocations per group (e.g. per image and class). */
+export abstract class GroupReductionProgram extends FlatDispatchProgram {
+  constructor(outputShape: number[], groups: number) {
+    super(outputShape, groups, REDUCE_WORKGROUP);
   }
-
-  abstract getUserCode(): string;
 }
 
 /** Sums split-K partials [splits, ...] over the splits into `outputShape` (the partials' remaining size). */
