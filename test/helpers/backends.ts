@@ -21,6 +21,11 @@ export async function useBackend(name: BackendName): Promise<void> {
   await tf.ready();
 }
 
+/** The Dawn adapter useBackend('webgpu') started on (undefined before it ran). */
+export function webgpuAdapter(): AdapterInfo | undefined {
+  return adapter;
+}
+
 export function forEachBackend(title: string, body: (backend: BackendName) => void): void {
   for (const backend of BACKENDS) {
     describe(`${title} [${backend}]`, () => {

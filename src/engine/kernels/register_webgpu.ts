@@ -222,9 +222,14 @@ export function useKernelPath(path: KernelPath | 'auto'): void {
   kernelPathSetting = path;
 }
 
-/** SwiftShader (Chrome with no usable GPU) and llvmpipe/lavapipe (Mesa's CPU Vulkan). */
+/**
+ * SwiftShader (Chrome with no usable GPU: vendor "google", architecture "swiftshader") and Mesa's
+ * llvmpipe/lavapipe (Dawn reports vendor "mesa", architecture "software"; its description names
+ * llvmpipe, but tfjs keeps only vendor and architecture).
+ */
 export function isCpuAdapter(info: { vendor?: string; architecture?: string; description?: string } | undefined): boolean {
-  return /swiftshader|llvmpipe|lavapipe/i.test(`${info?.vendor ?? ''} ${info?.architecture ?? ''} ${info?.description ?? ''}`);
+  return /swiftshader|llvmpipe|lavapipe/i.test(`${info?.vendor ?? ''} ${info?.architecture ?? ''} ${info?.description ?? ''}`) ||
+    /^software$/i.test(info?.architecture ?? '');
 }
 
 /** The path convolutions take on this backend (its adapter decides under 'auto'). */
