@@ -15,7 +15,15 @@
  * medians of 15 (lavapipe, load 9): [16,32,32,16] 4.5x, [16,16,16,16] 2.7x, [16,8,8,128] 1.4x,
  * ResNet-18's [16,56,56,64] 2.8x.
  */
-import { ElementwiseProgram, GroupReductionProgram, REDUCE_WORKGROUP, WorkItemProgram, workgroupTreeSums, type ProgramUniform } from './webgpu_program.ts';
+import {
+  ElementwiseProgram,
+  GroupReductionProgram,
+  planChunks,
+  REDUCE_WORKGROUP,
+  WorkItemProgram,
+  workgroupTreeSums,
+  type ProgramUniform,
+} from './webgpu_program.ts';
 
 /** Per channel: [mean, biased variance]. */
 export const BN_STATS_PER_CHANNEL = 2;
@@ -200,9 +208,7 @@ export interface ChannelSplitPlan {
 export function planChannelSplits(xShape: number[]): ChannelSplitPlan {
   const channels = xShape[3]!;
   const count = xShape[0]! * xShape[1]! * xShape[2]!;
-  const maxSplits = Math.max(1, Math.floor(count / MIN_CHUNK));
-  const chunk = Math.ceil(count / Math.max(1, Math.min(maxSplits, Math.ceil(TARGET_ITEMS / channels))));
-  return { channels, count, splits: Math.ceil(count / chunk), chunk };
+  return { channels, count, ...planChunks(count, channels, TARGET_ITEMS, MIN_CHUNK) };
 }
 
 export function channelSplitUniforms(p: ChannelSplitPlan): ProgramUniform[] {

@@ -18,7 +18,7 @@
  * 3x3 64->64 at 56x56, 0.95x on 3x3 128->128 at 8x8; identical results. TILE_K 32 instead of 16
  * measured worse overall (0.96x-1.33x against the same baseline).
  */
-import { GroupReductionProgram, WorkItemProgram, type ProgramUniform } from './webgpu_program.ts';
+import { GroupReductionProgram, planChunks, WorkItemProgram, type ProgramUniform } from './webgpu_program.ts';
 
 const TILE = 64;
 const TILE_K = 16;
@@ -218,10 +218,7 @@ export function planDirectSplits(g: ConvGeometry): DirectSplitPlan {
   const positions = g.batch * g.outH * g.outW;
   const blocksR = Math.ceil(rows / DIRECT_BLOCK);
   const blocksC = Math.ceil(g.outC / DIRECT_BLOCK);
-  const maxSplits = Math.max(1, Math.floor(positions / DIRECT_MIN_CHUNK));
-  const wanted = Math.ceil(DIRECT_TARGET_ITEMS / (blocksR * blocksC));
-  const chunk = Math.ceil(positions / Math.max(1, Math.min(maxSplits, wanted)));
-  return { rows, positions, blocksR, blocksC, splits: Math.ceil(positions / chunk), chunk };
+  return { rows, positions, blocksR, blocksC, ...planChunks(positions, blocksR * blocksC, DIRECT_TARGET_ITEMS, DIRECT_MIN_CHUNK) };
 }
 
 export function convFilterDirectUniforms(g: ConvGeometry, p: DirectSplitPlan): ProgramUniform[] {

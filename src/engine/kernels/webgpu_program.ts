@@ -66,6 +66,17 @@ export function workgroupTreeSums(...pairs: Array<[scratch: string, partial: str
       }`;
 }
 
+/**
+ * Splits `count` reduction steps into chunks so that `blocks` x splits work items reach about
+ * `targetItems`, no chunk shorter than `minChunk` (the last one may be): the split-K plan of the
+ * barrier-free reductions.
+ */
+export function planChunks(count: number, blocks: number, targetItems: number, minChunk: number): { splits: number; chunk: number } {
+  const maxSplits = Math.max(1, Math.floor(count / minChunk));
+  const chunk = Math.ceil(count / Math.max(1, Math.min(maxSplits, Math.ceil(targetItems / blocks))));
+  return { splits: Math.ceil(count / chunk), chunk };
+}
+
 /** align_corners source scale along one axis, in f32 like PyTorch's `area_pixel_compute_scale`. */
 export function alignCornersScale(inSize: number, outSize: number): number {
   return outSize > 1 ? Math.fround((inSize - 1) / (outSize - 1)) : 0;
