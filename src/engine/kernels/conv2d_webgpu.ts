@@ -13,7 +13,7 @@
  * y[n, co] = sum over (kh, kw, ci) of x[b, oy*sh + kh - pt, ox*sw + kw - pl, ci] * w[kh, kw, ci, co],
  * with n = (b, oy, ox) and zeros outside the image; the reference is tfjs's own conv2d.
  */
-import type { ConvGeometry } from './conv_backprop_filter_webgpu.ts';
+import { CONV_GEOMETRY_UNIFORMS, convGeometryUniforms, type ConvGeometry } from './conv_backprop_filter_webgpu.ts';
 import { WorkItemProgram, type ProgramUniform } from './webgpu_program.ts';
 
 const BLOCK = 4;
@@ -23,16 +23,13 @@ export function conv2dDirectItems(g: ConvGeometry): number {
 }
 
 export function conv2dDirectUniforms(g: ConvGeometry): ProgramUniform[] {
-  return [conv2dDirectItems(g), g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft, Math.ceil(g.outC / BLOCK), g.batch * g.outH * g.outW]
-    .map((v) => ({ type: 'int32' as const, data: [v] }));
+  return [{ type: 'int32', data: [conv2dDirectItems(g)] }, ...convGeometryUniforms(g, Math.ceil(g.outC / BLOCK), g.batch * g.outH * g.outW)];
 }
 
 export class Conv2DDirectProgram extends WorkItemProgram {
   shaderKey: string;
   variableNames = ['x', 'w'];
-  override uniforms =
-    'items : i32, inH : i32, inW : i32, inC : i32, outH : i32, outW : i32, outC : i32, kH : i32, kW : i32, ' +
-    'strideH : i32, strideW : i32, padTop : i32, padLeft : i32, blocksC : i32, positions : i32,';
+  override uniforms = `items : i32, ${CONV_GEOMETRY_UNIFORMS} blocksC : i32, positions : i32,`;
   /** inC % 4 == 0: the channel loop reads 4 channels and 4 filter rows per step */
   private readonly channelsBy4: boolean;
   /** outC % 4 == 0: no bounds checks on a block's output channels */

@@ -69,13 +69,21 @@ export function planSplits(g: ConvGeometry): SplitPlan {
   return { rows, positions, tilesR, tilesC, splits, chunk };
 }
 
-export const CONV_FILTER_UNIFORMS =
-  'inH : i32, inW : i32, inC : i32, outH : i32, outW : i32, outC : i32, kW : i32, strideH : i32, strideW : i32, ' +
-  'padTop : i32, padLeft : i32, rows : i32, positions : i32, chunk : i32, tilesR : i32, tilesC : i32,';
+/** WGSL uniform fields of a ConvGeometry, shared by the conv programs; convGeometryUniforms gives their values. */
+export const CONV_GEOMETRY_UNIFORMS =
+  'inH : i32, inW : i32, inC : i32, outH : i32, outW : i32, outC : i32, kH : i32, kW : i32, strideH : i32, strideW : i32, ' +
+  'padTop : i32, padLeft : i32,';
+
+/** The geometry's uniform values in CONV_GEOMETRY_UNIFORMS order, then `extra` (all i32). */
+export function convGeometryUniforms(g: ConvGeometry, ...extra: number[]): ProgramUniform[] {
+  return [g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft, ...extra]
+    .map((v) => ({ type: 'int32' as const, data: [v] }));
+}
+
+export const CONV_FILTER_UNIFORMS = `${CONV_GEOMETRY_UNIFORMS} rows : i32, positions : i32, chunk : i32, tilesR : i32, tilesC : i32,`;
 
 export function convFilterUniforms(g: ConvGeometry, p: SplitPlan): ProgramUniform[] {
-  return [g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft, p.rows, p.positions, p.chunk, p.tilesR, p.tilesC]
-    .map((v) => ({ type: 'int32' as const, data: [v] }));
+  return convGeometryUniforms(g, p.rows, p.positions, p.chunk, p.tilesR, p.tilesC);
 }
 
 /** Partial dW per chunk of positions: output [splits, rows * outC]. */
@@ -222,8 +230,7 @@ export function planDirectSplits(g: ConvGeometry): DirectSplitPlan {
 }
 
 export function convFilterDirectUniforms(g: ConvGeometry, p: DirectSplitPlan): ProgramUniform[] {
-  return [p.blocksR * p.blocksC * p.splits, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft, p.rows, p.positions, p.chunk, p.blocksR, p.blocksC]
-    .map((v) => ({ type: 'int32' as const, data: [v] }));
+  return [{ type: 'int32', data: [p.blocksR * p.blocksC * p.splits] }, ...convGeometryUniforms(g, p.rows, p.positions, p.chunk, p.blocksR, p.blocksC)];
 }
 
 /**
@@ -233,9 +240,7 @@ export function convFilterDirectUniforms(g: ConvGeometry, p: DirectSplitPlan): P
 export class ConvFilterDirectProgram extends WorkItemProgram {
   shaderKey: string;
   variableNames = ['x', 'dy'];
-  override uniforms =
-    'items : i32, inH : i32, inW : i32, inC : i32, outH : i32, outW : i32, outC : i32, kW : i32, strideH : i32, strideW : i32, ' +
-    'padTop : i32, padLeft : i32, rows : i32, positions : i32, chunk : i32, blocksR : i32, blocksC : i32,';
+  override uniforms = `items : i32, ${CONV_GEOMETRY_UNIFORMS} rows : i32, positions : i32, chunk : i32, blocksR : i32, blocksC : i32,`;
   /** inC % 4 == 0: a block's 4 rows are 4 consecutive channels of one filter tap */
   private readonly channelsBy4: boolean;
   /** outC % 4 == 0: no bounds checks on a block's columns */

@@ -211,9 +211,9 @@ function batchNormTrainGradKernel(args: { inputs: tf.NamedTensorInfoMap; backend
 }
 
 /**
- * Which convolution programs run. 'tiled': workgroup-memory tiles (tfjs's Conv2D, our split-K
- * filter gradient), right for GPUs. 'direct': the barrier-free programs, right for adapters that
- * run workgroups on CPU threads. 'auto' picks by adapter.
+ * Which Conv2D, filter-gradient and batch-norm reduction programs run. 'tiled': workgroup-memory
+ * tiles and tree sums (tfjs's Conv2D, our split-K filter gradient), right for GPUs. 'direct': the
+ * barrier-free programs, right for adapters that run workgroups on CPU threads. 'auto' picks by adapter.
  */
 export type KernelPath = 'tiled' | 'direct';
 let kernelPathSetting: KernelPath | 'auto' = 'auto';
@@ -227,12 +227,11 @@ export function useKernelPath(path: KernelPath | 'auto'): void {
  * llvmpipe/lavapipe (Dawn reports vendor "mesa", architecture "software"; its description names
  * llvmpipe, but tfjs keeps only vendor and architecture).
  */
-export function isCpuAdapter(info: { vendor?: string; architecture?: string; description?: string } | undefined): boolean {
-  return /swiftshader|llvmpipe|lavapipe/i.test(`${info?.vendor ?? ''} ${info?.architecture ?? ''} ${info?.description ?? ''}`) ||
-    /^software$/i.test(info?.architecture ?? '');
+export function isCpuAdapter(info: { vendor?: string; architecture?: string } | undefined): boolean {
+  return /swiftshader|llvmpipe|lavapipe|^software$/i.test(info?.architecture ?? '');
 }
 
-/** The path convolutions take on this backend (its adapter decides under 'auto'). */
+/** The kernel path on this backend (its adapter decides under 'auto'). */
 export function kernelPathFor(backend: unknown): KernelPath {
   if (kernelPathSetting !== 'auto') return kernelPathSetting;
   const info = (backend as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
