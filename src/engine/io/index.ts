@@ -1,6 +1,6 @@
 /**
- * Weights in and out: safetensors (torchvision state_dicts), explicit NCHW<->NHWC layouts, and the
- * tfjs export. DOM-free and Node-free: callers read and write the bytes.
+ * Weights in and out: safetensors (torchvision state_dicts), torch.save `.pth` archives (read only,
+ * through a safe pickle reader), explicit NCHW<->NHWC layouts, and the tfjs export. DOM-free and Node-free: callers read and write the bytes.
  */
 export {
   DTYPE_BYTES,
@@ -28,6 +28,7 @@ export type { Shape4 } from './layout.ts';
 export {
   StateDictMismatchError,
   checkStateDict,
+  describeMismatch,
   exportMetadata,
   exportSafetensors,
   fromTorchLayout,
@@ -44,5 +45,16 @@ export type {
   StateDict,
   StateDictMismatch,
 } from './torchvision.ts';
+export { CHECKPOINT_KEYS, WeightsFileError, isBarePickle, isZipArchive, parseTorchPth } from './torch_pth.ts';
+export type { TorchPthFile } from './torch_pth.ts';
+export {
+  PretrainedMismatchError,
+  checkPretrained,
+  detectWeightsFormat,
+  loadPretrained,
+  matchingArchitecture,
+  readWeightsFile,
+} from './weights_file.ts';
+export type { PretrainedCheck, PretrainedReport, WeightsFile, WeightsFormat } from './weights_file.ts';
 export { TFJS_WEIGHTS_FILE, buildLayersModel, exportTfjs, loadTfjsExport, resnetFromTfjsExport } from './tfjs_export.ts';
 export type { TfjsExport, TfjsExportMetadata } from './tfjs_export.ts';

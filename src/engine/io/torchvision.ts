@@ -106,7 +106,8 @@ export interface StateDictMismatch {
   got?: { shape: number[]; dtype: SafetensorsDtype };
 }
 
-function describe(m: StateDictMismatch): string {
+/** One mismatch as a line: `name: shape mismatch: expected F32 [3, 512], got F32 [1000, 512]`. */
+export function describeMismatch(m: StateDictMismatch): string {
   const fmt = (x?: { shape: number[]; dtype: string }) => (x ? `${x.dtype} [${x.shape.join(', ')}]` : '-');
   switch (m.problem) {
     case 'missing':
@@ -127,7 +128,7 @@ export class StateDictMismatchError extends Error {
   ) {
     super(
       `${context}: ${mismatches.length} mismatch${mismatches.length === 1 ? '' : 'es'}; nothing was loaded.\n` +
-        mismatches.map((m) => `  - ${describe(m)}`).join('\n') +
+        mismatches.map((m) => `  - ${describeMismatch(m)}`).join('\n') +
         (hint ? `\n${hint}` : ''),
     );
   }
