@@ -25,6 +25,9 @@ import {
   toTorchLayout,
   type Shape4,
 } from '../../src/engine/io/index.ts';
+import { importSafetensors } from '../../src/engine/io/torchvision.ts';
+import { DEFAULT_CONFIG } from '../../src/engine/train/config.ts';
+import { checkImportedWeights } from '../../src/worker/import_weights.ts';
 import { maxRelError } from '../helpers/backends.ts';
 import { PYTHON, makeTempDir, normRelError, readBytes } from '../model/torch_oracle.ts';
 import { spawnSync } from 'node:child_process';
@@ -368,6 +371,35 @@ describe('timm ResNet safetensors', () => {
     expect(maxRelError(await r.logits.data(), readRef('r18_k3_logits').get('logits')!.values as Float32Array)).toBeLessThan(1e-4);
     tf.dispose([r.logits, r.fmap, r.gazeLogits]);
     model.dispose();
+  });
+});
+
+describe("the studio's Import weights (worker side)", () => {
+  const settings = { ...DEFAULT_CONFIG, arch: 'resnet18' as const };
+  const asFile = (bytes: Uint8Array, name: string) => new File([new Uint8Array(bytes)], name);
+
+  it('a .pth is checked, kept as safetensors, and loads in the training session like the file itself', async () => {
+    const bytes = readBytes(file('r18_imagenet.pth'));
+    const { report, weights } = await checkImportedWeights(asFile(bytes, 'resnet18-imagenet.pth'), settings, 3);
+    expect(report).toEqual({ ok: true, fileName: 'resnet18-imagenet.pth', tensors: 122, freshClassifier: true, checkedAgainst: 'resnet18 with 3 classes' });
+    expect(detectWeightsFormat(weights!.bytes)).toBe('safetensors');
+    // What the training session does with it:
+    const model = createResNet({ arch: 'resnet18', numClasses: 3 });
+    importSafetensors(model, weights!.bytes, null, { skipFc: report.ok && report.freshClassifier, castFloats: true });
+    await expectLoadedValues(model, readRef('r18_imagenet'), (n) => n.startsWith('fc.'));
+    model.dispose();
+  });
+
+  it('a refused .pth and one for another architecture are reported, nothing kept', async () => {
+    const evil = await checkImportedWeights(asFile(readBytes(file('evil_system.pth')), 'evil.pth'), settings, 3);
+    expect(evil.weights).toBeNull();
+    expect(evil.report.ok).toBe(false);
+    expect(!evil.report.ok && evil.report.message).toMatch(/^evil\.pth: refused: the pickle calls posix\.system/);
+    const r34 = await checkImportedWeights(asFile(readBytes(file('r34_imagenet.pth')), 'resnet34.pth'), settings, 3);
+    expect(r34.weights).toBeNull();
+    if (r34.report.ok) throw new Error('expected a refusal');
+    expect(r34.report.message).toBe('resnet34.pth does not fit resnet18 with 3 classes: 96 mismatches. The file fits resnet34: pick that architecture.');
+    expect(r34.report.mismatches).toContain('layer1.2.conv1.weight: not in the model (got F32 [64, 64, 3, 3])');
   });
 });
 

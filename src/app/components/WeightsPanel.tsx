@@ -49,7 +49,7 @@ export function WeightsPanel() {
         <input
           ref={fileInput}
           type="file"
-          accept=".safetensors"
+          accept=".safetensors,.pth,.pt,.bin,.tar"
           hidden
           tabIndex={-1}
           onChange={(e) => {
