@@ -1,5 +1,5 @@
 /**
- * Interop with PyTorch through the real CLI, both ways (issue: training engine, item 5):
+ * Interop with PyTorch through the real CLI, both ways (the oracle: test/python/oracle.py on gazecam_torch):
  * train a few steps on WebGPU, export, load model.safetensors into torchvision with strict=True and
  * compare torchvision's logits and the seed's refine_cams output with `gazecam predict --npy`;
  * then weights made in PyTorch, imported by gazecam, must predict the same.
@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gazecamOk, python } from './helpers/cli.ts';
+import { gazecamOk } from './helpers/cli.ts';
+import { runOracle } from './model/torch_oracle.ts';
 
 const TOLERANCE = 1e-3;
 let dir: string;
@@ -39,7 +40,7 @@ describe('PyTorch interop (gazecam CLI on WebGPU <-> torchvision)', () => {
 
   it('our export loads into torchvision.models.resnet18 (strict=True) and predicts the same logits and CAMs', () => {
     gazecamOk(['predict', join(dir, 'run'), join(dir, 'demo'), '--out', join(dir, 'pred'), '--npy', '--no-overlays']);
-    const r = python(['scripts/torch_interop.py', 'check', join(dir, 'run'), join(dir, 'pred')]) as Check;
+    const r = runOracle(['interop-check', join(dir, 'run'), join(dir, 'pred')]) as Check;
     expect(r.images).toBe(24);
     expect(r.logitsRelError).toBeLessThan(TOLERANCE);
     expect(r.camsRelError).toBeLessThan(TOLERANCE);
@@ -47,9 +48,9 @@ describe('PyTorch interop (gazecam CLI on WebGPU <-> torchvision)', () => {
   });
 
   it('weights made in PyTorch import into gazecam and predict identically', () => {
-    python(['scripts/torch_interop.py', 'make', join(dir, 'run'), join(dir, 'run_torch'), '5']);
+    runOracle(['interop-make', join(dir, 'run'), join(dir, 'run_torch'), '5']);
     gazecamOk(['predict', join(dir, 'run_torch'), join(dir, 'demo'), '--out', join(dir, 'pred_torch'), '--npy', '--no-overlays']);
-    const r = python(['scripts/torch_interop.py', 'check', join(dir, 'run_torch'), join(dir, 'pred_torch')]) as Check;
+    const r = runOracle(['interop-check', join(dir, 'run_torch'), join(dir, 'pred_torch')]) as Check;
     expect(r.logitsRelError).toBeLessThan(TOLERANCE);
     expect(r.camsRelError).toBeLessThan(TOLERANCE);
     expect(r.argmaxAgreement).toBe(1);

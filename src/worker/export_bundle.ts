@@ -2,7 +2,10 @@
  * The studio's export: one zip with everything needed to use the model elsewhere, the same files
  * `gazecam train` writes (src/node/run_files.ts): model.safetensors with torchvision names (plus
  * gaze_head.safetensors for multi-task), the tfjs model, run.json, and a README on loading it in
- * PyTorch with the bundled torch_gazecam_models.py (the narrow ResNets are not in torchvision). Built in the worker from the live model; nothing but the user's download leaves it.
+ * PyTorch with the bundled torch_gazecam_models.py (the narrow ResNets are not in torchvision): the
+ * gazecam_torch package's models and safetensors modules joined into one file, so a user needs only
+ * torch, torchvision and numpy. Built in the worker from the live model; nothing but the user's
+ * download leaves it.
  */
 import { buildRunManifest, type RunManifest } from '../engine/io/run_manifest.ts';
 import { exportTfjs, TFJS_WEIGHTS_FILE } from '../engine/io/tfjs_export.ts';
@@ -13,8 +16,9 @@ import type { EpochRecord } from '../engine/train/loop.ts';
 import type { SplitMetrics } from '../engine/train/metrics.ts';
 import type { DatasetReport } from './protocol.ts';
 import { zipStored, type ZipEntry } from './zip.ts';
-// The same file the repo's PyTorch parity tests use, so what users load is what CI checks.
-import torchModelsSource from '../../scripts/torch_gazecam_models.py?raw';
+// The package's own modules, which the repo's PyTorch tests use: what users load is what CI checks.
+import torchModelsPy from '../../python/gazecam_torch/models.py?raw';
+import torchSafetensorsPy from '../../python/gazecam_torch/safetensors.py?raw';
 
 export interface ExportInput {
   model: ResNet;
@@ -28,6 +32,10 @@ export interface ExportInput {
 
 /** The PyTorch definitions of every architecture (narrow ones included), numpy + torch only. */
 const TORCH_MODELS_FILE = 'torch_gazecam_models.py';
+/** Both modules import nothing else from the package, so joined they are one importable file. */
+export const TORCH_MODELS_SOURCE =
+  '"""torch_gazecam_models: gazecam_torch.models and gazecam_torch.safetensors in one file (torch, torchvision, numpy)."""\n' +
+  `${torchModelsPy}\n\n${torchSafetensorsPy}`;
 
 function readme(m: RunManifest): string {
   const { arch, numClasses, camStride } = m.model;
@@ -101,7 +109,7 @@ export async function buildExportBundle(input: ExportInput): Promise<{ fileName:
     { path: `tfjs/${TFJS_WEIGHTS_FILE}`, data: tfjs.weights },
     { path: 'run.json', data: text.encode(JSON.stringify(manifest, null, 2) + '\n') },
     { path: 'README.md', data: text.encode(readme(manifest)) },
-    { path: TORCH_MODELS_FILE, data: text.encode(torchModelsSource) },
+    { path: TORCH_MODELS_FILE, data: text.encode(TORCH_MODELS_SOURCE) },
   ];
   const safeName = input.datasetName.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40) || 'dataset';
   return {

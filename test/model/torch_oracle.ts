@@ -1,7 +1,8 @@
 /**
- * Runs scripts/torch_reference.py with Debian's /usr/bin/python3 (python3-torch 1.13,
- * python3-torchvision 0.14) and reads what it writes. The PyTorch state is the oracle (as in
- * llm.c's test_gpt2.c): fixtures are produced fresh into a temp dir on every run.
+ * Runs the PyTorch oracle (test/python/oracle.py, on the gazecam_torch package from the source tree)
+ * with Debian's /usr/bin/python3 (python3-torch 1.13, python3-torchvision 0.14) and reads what it
+ * writes. The PyTorch state is the oracle (as in llm.c's test_gpt2.c): fixtures are produced fresh
+ * into a temp dir on every run.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,18 +12,30 @@ import { fileURLToPath } from 'node:url';
 import { parseSafetensors, toFloat32, type SafetensorsFile } from '../../src/engine/io/safetensors.ts';
 
 export const PYTHON = '/usr/bin/python3';
-const SCRIPT = fileURLToPath(new URL('../../scripts/torch_reference.py', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SCRIPT = join(ROOT, 'test/python/oracle.py');
+
+/** The environment that runs gazecam_torch from the source tree (no pip install). */
+export function pythonEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const path = [join(ROOT, 'python'), process.env.PYTHONPATH].filter(Boolean).join(':');
+  return { ...process.env, PYTHONPATH: path, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1', ...extra };
+}
 
 export function runTorchReference(args: string[]): string {
-  const res = spawnSync(PYTHON, [SCRIPT, ...args], { encoding: 'utf-8', maxBuffer: 64 * 1024 * 1024 });
+  const res = spawnSync(PYTHON, [SCRIPT, ...args], { cwd: ROOT, env: pythonEnv(), encoding: 'utf-8', maxBuffer: 64 * 1024 * 1024 });
   if (res.error || res.status !== 0) {
     throw new Error(
       `${PYTHON} ${SCRIPT} ${args.join(' ')} failed (status ${res.status}): ${res.error?.message ?? ''}\n${res.stderr}\n` +
-        'The model/io parity tests need Debian python3-torch and python3-torchvision at /usr/bin/python3 ' +
+        'The PyTorch parity tests need Debian python3-torch and python3-torchvision at /usr/bin/python3 ' +
         '(`apt-get install python3-torch python3-torchvision`).',
     );
   }
   return res.stdout;
+}
+
+/** runTorchReference, parsing the last stdout line as JSON. */
+export function runOracle(args: string[]): unknown {
+  return JSON.parse(runTorchReference(args).trim().split('\n').at(-1)!);
 }
 
 export function makeTempDir(prefix: string): { dir: string; cleanup: () => void } {
@@ -58,4 +71,3 @@ export function normRelError(actual: ArrayLike<number>, expected: ArrayLike<numb
   }
   return maxDiff / Math.max(scale, 1e-12);
 }
-

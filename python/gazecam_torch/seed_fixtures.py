@@ -1,48 +1,25 @@
-#!/usr/bin/python3
-"""Parity fixtures for the CAM kernels, made by running the seed's PyTorch code.
+"""Parity fixtures for the engine's CAM kernels, made by running the seed's PyTorch code:
+cams.refine_cams is the seed's function verbatim, and the CAM is its
+F.conv2d(fmap, weight.detach().unsqueeze(2).unsqueeze(3)). Everything is stored in PyTorch's NCHW
+layout; the TypeScript tests convert to NHWC explicitly.
 
-The seed page (shared/seed) is the reference semantics: `refine_cams` below is its function
-verbatim, and the CAM is its `F.conv2d(fmap, weight.detach().unsqueeze(2).unsqueeze(3))`.
-Everything is stored in PyTorch's NCHW layout; the TypeScript tests convert to NHWC explicitly.
-
-Run with Debian's python3-torch:  /usr/bin/python3 scripts/make_seed_fixtures.py
-Writes test/fixtures/seed_cams.json (float32 arrays as base64 little-endian).
+    PYTHONPATH=python /usr/bin/python3 -m gazecam_torch.seed_fixtures --out test/fixtures/seed_cams.json
+(`npm run fixtures`). Float32 arrays as base64 little-endian.
 """
+import argparse
 import base64
 import json
 import os
 import sys
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-
-def refine_cams(cam_original, image_shape):
-    # --- seed code, verbatim ---
-    if image_shape[0] != cam_original.size(2) or image_shape[1] != cam_original.size(3):
-        cam_original = F.interpolate(
-            cam_original, image_shape, mode="bilinear", align_corners=True
-        )
-    B, C, H, W = cam_original.size()
-    cams = []
-    for idx in range(C):
-        cam = cam_original[:, idx, :, :]
-        cam = cam.view(B, -1)
-        cam_min = cam.min(dim=1, keepdim=True)[0]
-        cam_max = cam.max(dim=1, keepdim=True)[0]
-        norm = cam_max - cam_min
-        norm[norm == 0] = 1e-5
-        cam = (cam - cam_min) / norm
-        cam = cam.view(B, H, W).unsqueeze(1)
-        cams.append(cam)
-    cams = torch.cat(cams, dim=1)
-    sigmoid_cams = torch.sigmoid(100*(cams - 0.4))
-    return cams, sigmoid_cams
+from .cams import cam_maps, refine_cams
 
 
 def f32(t):
-    a = t.detach().cpu().numpy().astype('<f4')
+    a = t.detach().cpu().numpy().astype("<f4")
     return {"shape": list(a.shape), "b64": base64.b64encode(a.tobytes()).decode()}
 
 
@@ -53,12 +30,12 @@ def make_case(name, gen, B, C, h, w, K, H, W, fmap_fn=None):
     fmap.requires_grad_(True)
     weight = (torch.randn(K, C, generator=gen) * 0.5).requires_grad_(True)
 
-    cam = F.conv2d(fmap, weight.detach().unsqueeze(2).unsqueeze(3), bias=None)
+    cam = cam_maps(fmap, weight)
     cams, sigmoid_cams = refine_cams(cam, (H, W))
     g_sig = torch.randn(sigmoid_cams.shape, generator=gen)
     g_cams = torch.randn(cams.shape, generator=gen)
 
-    grad_sig_only, = torch.autograd.grad((sigmoid_cams * g_sig).sum(), fmap, retain_graph=True)
+    (grad_sig_only,) = torch.autograd.grad((sigmoid_cams * g_sig).sum(), fmap, retain_graph=True)
     loss = (sigmoid_cams * g_sig).sum() + (cams * g_cams).sum()
     grad_both = torch.autograd.grad(loss, [fmap, weight], allow_unused=True)
     # The detach: no gradient may reach the classifier weight through the CAM.
@@ -90,7 +67,7 @@ def spatially_constant_second_image(fmap):
     return fmap
 
 
-def main():
+def fixtures():
     torch.manual_seed(0)
     # The seed breaks ties (constant maps) by the index torch.min/max return; check it is the first.
     tie = torch.zeros(1, 6)
@@ -100,27 +77,29 @@ def main():
     cases = [
         make_case("random_upsample", gen, B=2, C=8, h=4, w=4, K=3, H=16, W=16),
         make_case("nonsquare_upsample", gen, B=1, C=5, h=3, w=5, K=2, H=7, W=12),
-        make_case("no_upsample_constant", gen, B=2, C=6, h=6, w=6, K=2, H=6, W=6,
-                  fmap_fn=spatially_constant_second_image),
+        make_case("no_upsample_constant", gen, B=2, C=6, h=6, w=6, K=2, H=6, W=6, fmap_fn=spatially_constant_second_image),
         make_case("zero_map_upsample", gen, B=2, C=4, h=3, w=3, K=2, H=8, W=8, fmap_fn=zero_first_image),
-        make_case("negative_values", gen, B=2, C=4, h=2, w=3, K=3, H=5, W=9,
-                  fmap_fn=lambda f: -f.abs() - 0.5),
+        make_case("negative_values", gen, B=2, C=4, h=2, w=3, K=3, H=5, W=9, fmap_fn=lambda f: -f.abs() - 0.5),
         make_case("single_class_b3", gen, B=3, C=7, h=5, w=4, K=1, H=10, W=10),
         make_case("downsample", gen, B=1, C=3, h=8, w=8, K=2, H=5, W=5),
-        make_case("resnet_like", gen, B=2, C=32, h=7, w=7, K=3, H=32, W=32,
-                  fmap_fn=lambda f: F.relu(f)),
+        make_case("resnet_like", gen, B=2, C=32, h=7, w=7, K=3, H=32, W=32, fmap_fn=lambda f: F.relu(f)),
     ]
-    out = {
-        "generator": "scripts/make_seed_fixtures.py",
+    return {
+        "generator": "python -m gazecam_torch.seed_fixtures",
         "torch": torch.__version__,
         "layout": "NCHW, float32 little-endian base64; fc weight is [K, C] as in nn.Linear",
         "cases": cases,
     }
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    path = os.path.join(root, "test", "fixtures", "seed_cams.json")
-    with open(path, "w") as fh:
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m gazecam_torch.seed_fixtures", description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", required=True, help="where to write the JSON (the repo keeps it in test/fixtures/seed_cams.json)")
+    a = p.parse_args(argv)
+    out = fixtures()
+    with open(a.out, "w") as fh:
         json.dump(out, fh)
-    print(f"wrote {path} ({os.path.getsize(path)} bytes, {len(cases)} cases)", file=sys.stderr)
+    print("wrote %s (%d bytes, %d cases)" % (a.out, os.path.getsize(a.out), len(out["cases"])), file=sys.stderr)
 
 
 if __name__ == "__main__":
