@@ -83,10 +83,10 @@ test('profile=1 and ab=: per-kernel times on webgpu (timestamp queries) and a pa
   expect(profile.kernels.reduce((n, k) => n + k.calls, 0)).toBe(profile.kernelCalls);
   await expect(page.getByRole('table', { name: /Per-kernel time of one profiled step/ })).toBeVisible();
 
-  const ab = await runBench(page, `suite=training&backends=webgpu&${TINY}&ab=classSelect:addN:sum`);
+  const ab = await runBench(page, `suite=training&backends=webgpu&${TINY}&ab=optimizer:fused:composed`);
   expect(ab.training).toEqual([]);
   expect(ab.ab).toHaveLength(1);
-  expect(ab.ab[0]).toMatchObject({ what: 'trueClassMap', backend: 'webgpu', arch: 'resnet10-tiny' });
+  expect(ab.ab[0]).toMatchObject({ what: 'optimizer update', backend: 'webgpu', arch: 'resnet10-tiny' });
   expectPositiveFinite(ab.ab[0] as unknown as Record<string, unknown>, ['aMs', 'bMs', 'pairedRatio']);
   expect(ab.tensors.webgpu!.after).toBe(ab.tensors.webgpu!.before);
 });

@@ -4,7 +4,7 @@
  */
 import type { PlainSelfTestCase } from '../src/app/diagnostics.ts';
 // A fixed, seedable stream (mulberry32) so the inputs never change between runs.
-import { mulberry32 as stream } from '../src/data/rng.ts';
+import { mulberry32 as stream } from '../src/util/rng.ts';
 
 /** n values in [-2, 2) on a 1/16 grid. */
 function dyadic(next: () => number, n: number): number[] {

@@ -6,7 +6,7 @@
  *   npm run bench:browser -- [kernels|training|all] [--json] [--backends webgpu,webgl,cpu]
  *       [--cases arch:size:batch,...] [--arch A --size N --batch N] [--runs N] [--warmup N]
  *       [--kernel-batch N --kernel-cam N --kernel-channels N --kernel-out N --kernel-classes N]
- *       [--ab-conv-filter] [--profile] [--ab convFilter|kernelPath:A:B|classSelect:A:B|optimizer:A:B|flag:NAME:A:B] [--dist DIR] [--headed]
+ *       [--ab-conv-filter] [--profile] [--ab convFilter|kernelPath:A:B|batchNorm:A:B|optimizer:A:B|flag:NAME:A:B] [--dist DIR] [--headed]
  *
  * --profile: after each case's timed steps, one more step under tf.profile on each backend, and a
  * table of per-kernel time totals side by side (src/bench/profile.ts says which timer each used).

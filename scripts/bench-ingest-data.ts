@@ -7,7 +7,7 @@
 import { link, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
-import { gaussian, mulberry32 } from '../src/data/rng.ts';
+import { gaussian, mulberry32 } from '../src/util/rng.ts';
 
 export function radiograph(seed: number, size: number): Uint16Array {
   const rand = mulberry32(seed);

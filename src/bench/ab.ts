@@ -1,26 +1,23 @@
 /**
  * Paired A/B of full training steps in one process (one bench worker): steps alternate A, B, A, B
  * on the same model and batch, and the median of the per-pair ratios B/A is reported. On a shared,
- * noisy 2-core machine that holds up far better than two benchmark runs one after the other, since
- * both sides of a pair see the same load. scripts/ab-step.ts runs it in Node.
+ * noisy machine that holds up far better than two benchmark runs one after the other, since both
+ * sides of a pair see the same load. `gazecam bench --ab SPEC` runs it in Node.
  *
  * What can be switched (the `ab` query parameter of the bench page):
  * - `convFilter`: our WGSL Conv2DBackpropFilter (A) vs tfjs's own (B); webgpu only
  * - `kernelPath:A:B`: the programs for CPU adapters (direct: barrier-free conv and batch norm) vs the tiled ones; webgpu only
- * - `classSelect:A:B`: trueClassMap's formulation, each of addN, matmul, sum (losses.ts)
+ * - `batchNorm:A:B`: training-mode batch norm, fused (WGSL kernels) or reference (plain tfjs); webgpu only
  * - `optimizer:A:B`: the optimizer update, fused (WGSL kernels) or composed (tfjs ops); webgpu only
  * - `flag:NAME:A:B`: a tfjs environment flag, values true, false or a number
  * DOM-free.
  */
 import * as tf from '@tensorflow/tfjs';
 import { resolveConfig } from '../engine/train/config.ts';
-import { useClassSelect, type ClassSelect } from '../engine/train/losses.ts';
 import { createModelFor } from '../engine/train/loop.ts';
 import { Optimizer } from '../engine/train/optimizer.ts';
 import { trainStep } from '../engine/train/step.ts';
-import { prepareKernels } from '../engine/kernels/cam_ops.ts';
-import { useFusedOptimizer } from '../engine/kernels/optimizer_ops.ts';
-import { useFastConvBackpropFilter, useKernelPath, type KernelPath } from '../engine/kernels/register_webgpu.ts';
+import { configureKernels, kernelOptions, prepareKernels, type KernelOptions, type KernelPath } from '../engine/kernels/index.ts';
 import type { TimingOptions } from './timing.ts';
 import { median } from './timing.ts';
 import { syntheticBatch, type TrainingCase } from './training.ts';
@@ -63,14 +60,26 @@ function flagValue(raw: string): boolean | number {
   return n;
 }
 
+/** Two sides that each configure the kernels, and a restore that puts back what was there before. */
+function kernelSides(a: Partial<KernelOptions>, aLabel: string, b: Partial<KernelOptions>, bLabel: string): Pick<AbSpec, 'a' | 'b' | 'restore'> {
+  let saved: KernelOptions | undefined;
+  const apply = (changes: Partial<KernelOptions>) => () => {
+    saved ??= { ...kernelOptions() };
+    configureKernels(changes);
+  };
+  return {
+    a: { label: aLabel, apply: apply(a) },
+    b: { label: bLabel, apply: apply(b) },
+    restore: () => { if (saved) configureKernels(saved); },
+  };
+}
+
 /** Parses the `ab` query value; throws AbSpecError saying what it takes. Flags are checked by tfjs when set. */
 export function parseAbSpec(spec: string): AbSpec {
   if (spec === 'convFilter') {
     return {
       what: 'Conv2DBackpropFilter',
-      a: { label: 'gazecam WGSL', apply: () => useFastConvBackpropFilter(true) },
-      b: { label: 'tfjs', apply: () => useFastConvBackpropFilter(false) },
-      restore: () => useFastConvBackpropFilter(true),
+      ...kernelSides({ convBackpropFilter: 'gazecam' }, 'gazecam WGSL', { convBackpropFilter: 'tfjs' }, 'tfjs'),
       backends: ['webgpu'],
     };
   }
@@ -83,24 +92,20 @@ export function parseAbSpec(spec: string): AbSpec {
     }
     return {
       what: 'kernel path',
-      a: { label: a, apply: () => useKernelPath(a) },
-      b: { label: b, apply: () => useKernelPath(b) },
-      restore: () => useKernelPath('auto'),
+      ...kernelSides({ path: a }, a, { path: b }, b),
       backends: ['webgpu'],
     };
   }
-  if (kind === 'classSelect') {
-    const modes: ClassSelect[] = ['addN', 'matmul', 'sum'];
-    const [a, b] = [name, aRaw] as ClassSelect[];
+  if (kind === 'batchNorm') {
+    const modes = ['fused', 'reference'] as const;
+    const [a, b] = [name, aRaw] as Array<(typeof modes)[number]>;
     if (!a || !b || !modes.includes(a) || !modes.includes(b) || bRaw !== undefined) {
-      throw new AbSpecError(`ab classSelect takes two of ${modes.join(', ')}, e.g. classSelect:addN:sum, got "${spec}"`);
+      throw new AbSpecError(`ab batchNorm takes two of ${modes.join(', ')}, e.g. batchNorm:fused:reference, got "${spec}"`);
     }
     return {
-      what: 'trueClassMap',
-      a: { label: a, apply: () => useClassSelect(a) },
-      b: { label: b, apply: () => useClassSelect(b) },
-      restore: () => useClassSelect('addN'),
-      backends: ['webgpu', 'webgl', 'cpu'],
+      what: 'training-mode batch norm',
+      ...kernelSides({ batchNorm: a }, a, { batchNorm: b }, b),
+      backends: ['webgpu'],
     };
   }
   if (kind === 'optimizer') {
@@ -111,9 +116,7 @@ export function parseAbSpec(spec: string): AbSpec {
     }
     return {
       what: 'optimizer update',
-      a: { label: a, apply: () => useFusedOptimizer(a === 'fused') },
-      b: { label: b, apply: () => useFusedOptimizer(b === 'fused') },
-      restore: () => useFusedOptimizer(true),
+      ...kernelSides({ optimizer: a }, a, { optimizer: b }, b),
       backends: ['webgpu'],
     };
   }
@@ -129,7 +132,7 @@ export function parseAbSpec(spec: string): AbSpec {
       backends: name.startsWith('WEBGPU_') ? ['webgpu'] : name.startsWith('WEBGL_') ? ['webgl'] : ['webgpu', 'webgl', 'cpu'],
     };
   }
-  throw new AbSpecError(`ab must be convFilter, kernelPath:A:B, classSelect:A:B, optimizer:A:B or flag:NAME:A:B (e.g. flag:WEBGPU_USE_NAIVE_CONV2D_DEBUG:false:true), got "${spec}"`);
+  throw new AbSpecError(`ab must be convFilter, kernelPath:A:B, batchNorm:A:B, optimizer:A:B or flag:NAME:A:B (e.g. flag:WEBGPU_USE_NAIVE_CONV2D_DEBUG:false:true), got "${spec}"`);
 }
 
 /** timing.warmup pairs, then timing.runs timed pairs, alternating A then B. */

@@ -9,14 +9,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { camMaps, refineSigmoidCams } from '../engine/index.ts';
-import { camMapsReference } from '../engine/kernels/cam_reference.ts';
+import { camMapsReference } from '../engine/kernels/cam/reference.ts';
 import {
   refineCamsReference,
   SIGMOID_GAIN,
   SIGMOID_THRESHOLD,
   ZERO_RANGE_REPLACEMENT,
   zeroRangeMask,
-} from '../engine/kernels/refine_reference.ts';
+} from '../engine/kernels/refine/reference.ts';
 import { medianMs, type TimingOptions } from './timing.ts';
 
 export interface KernelShape {

@@ -44,10 +44,10 @@ describe('bench page plan from the URL query', () => {
     expect(() => plan('cases=resnet18:224:4&arch=resnet18')).toThrow(/not both/);
     expect(() => plan('warmup=0')).toThrow(/warmup must be an integer >= 1/);
     expect(plan('ab=flag:WEBGPU_USE_NAIVE_CONV2D_DEBUG:false:true').ab).toBe('flag:WEBGPU_USE_NAIVE_CONV2D_DEBUG:false:true');
-    expect(() => plan('ab=classSelect:addN:gather')).toThrow(/classSelect takes two of addN, matmul, sum/);
+    expect(() => plan('ab=optimizer:fused:gather')).toThrow(/optimizer takes two of fused, composed/);
     expect(plan('ab=optimizer:fused:composed').ab).toBe('optimizer:fused:composed');
     expect(() => plan('ab=optimizer:fused:fast')).toThrow(/optimizer takes two of fused, composed/);
-    expect(() => plan('ab=fast')).toThrow(/ab must be convFilter, kernelPath:A:B, classSelect:A:B, optimizer:A:B or flag:NAME:A:B/);
+    expect(() => plan('ab=fast')).toThrow(/ab must be convFilter, kernelPath:A:B, batchNorm:A:B, optimizer:A:B or flag:NAME:A:B/);
     expect(() => plan('ab=flag:X:yes:1')).toThrow(/true, false or a number, got "yes"/);
     expect(() => plan('profile=yes')).toThrow(/profile must be 0 or 1, got "yes"/);
     expect(() => plan('runs=2.5')).toThrow(/runs must be an integer/);

@@ -10,9 +10,7 @@ import { resolveConfig, type TrainConfig } from '../engine/train/config.ts';
 import { createModelFor } from '../engine/train/loop.ts';
 import { Optimizer } from '../engine/train/optimizer.ts';
 import { trainStep } from '../engine/train/step.ts';
-import { prepareKernels } from '../engine/kernels/cam_ops.ts';
-import { kernelPathFor, useFastConvBackpropFilter, type KernelPath } from '../engine/kernels/register_webgpu.ts';
-import { useFusedBatchNorm } from '../engine/kernels/batch_norm_ops.ts';
+import { activeKernelPath, configureKernels, prepareKernels, type KernelPath } from '../engine/kernels/index.ts';
 import type { Batch } from '../engine/train/data.ts';
 import { profileStep, type StepProfile } from './profile.ts';
 import { medianMs, type TimingOptions } from './timing.ts';
@@ -74,8 +72,8 @@ export async function benchTrainingStep(
   profile = false,
 ): Promise<TrainingResult> {
   const numClasses = 3;
-  if (prepareKernels()) useFastConvBackpropFilter(convFilterKernel === 'gazecam');
-  useFusedBatchNorm(batchNormKernel === 'gazecam');
+  prepareKernels();
+  const previous = configureKernels({ convBackpropFilter: convFilterKernel, batchNorm: batchNormKernel === 'gazecam' ? 'fused' : 'reference' });
   const c = resolveConfig({ arch: tc.arch, size: tc.size, batch: tc.batch, method: 'cam', loss: 'kl', ...overrides });
   const model = createModelFor(c, numClasses);
   const optimizer = new Optimizer(c.optimizer, c.momentum, c.weightDecay);
@@ -105,7 +103,7 @@ export async function benchTrainingStep(
       backend: tf.getBackend(),
       convFilterKernel: tf.getBackend() === 'webgpu' ? convFilterKernel : 'tfjs',
       batchNormKernel: tf.getBackend() === 'webgpu' ? batchNormKernel : 'tfjs',
-      ...(tf.getBackend() === 'webgpu' ? { kernelPath: kernelPathFor(tf.backend()) } : {}),
+      ...(tf.getBackend() === 'webgpu' ? { kernelPath: activeKernelPath() } : {}),
       imagesPerSec,
       stepMs,
       gflopPerImage,
@@ -116,8 +114,7 @@ export async function benchTrainingStep(
       ...(stepProfile ? { profile: stepProfile } : {}),
     };
   } finally {
-    if (tf.getBackend() === 'webgpu') useFastConvBackpropFilter(true);
-    useFusedBatchNorm(true);
+    configureKernels(previous);
     tf.dispose(Object.values(batch));
     optimizer.dispose();
     model.dispose();

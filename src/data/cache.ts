@@ -3,16 +3,15 @@
  * each sample is decoded once, reduced to training size, and kept compactly (image as 16-bit
  * fixed point, gaze as 8-bit), a few hundred kB at 224 px and 8 kB at 64 px. Only one
  * full-resolution decode per worker is alive at any time. Batches are materialised as float32 on
- * demand in a seeded order, so an epoch streams through memory of one batch.
+ * demand by the engine (src/engine/train/data.ts), so an epoch streams through memory of one batch.
  *
  * Images are kept at 8 bits by default, like the 8-bit PNG/JPEG exports most CXR datasets ship
  * (MIMIC-CXR-JPG, CheXpert): 10,000 images at 224 px are 0.5 GB, at 64 px 41 MB. `imageBits: 16`
  * keeps the 12-16-bit detector precision at twice the memory. Gaze maps (8-bit, smooth) take
  * memory only for samples that have gaze.
  */
-import { loadSample, type EntryLookup, type LoadOptions } from './index.ts';
-import { mulberry32, shuffleInPlace } from './rng.ts';
-import type { Dataset, Problem, Split } from './types.ts';
+import { loadSample, type EntryLookup, type LoadOptions } from './load.ts';
+import type { Dataset, Problem } from './types.ts';
 
 export interface PreprocessOptions extends LoadOptions {
   /** bits per cached image pixel (default 8) */
@@ -22,17 +21,6 @@ export interface PreprocessOptions extends LoadOptions {
   onProgress?: (done: number, total: number) => void;
   /** stop early (the studio's Stop button) */
   signal?: AbortSignal;
-}
-
-export interface Batch {
-  /** [n, size, size], single channel in [0, 1] (before mean/std) */
-  images: Float32Array;
-  /** [n, size, size], min-max normalised; zeros where `hasGaze` is 0 */
-  gaze: Float32Array;
-  hasGaze: Uint8Array;
-  labels: Int32Array;
-  /** indices into `cache.samples` */
-  indices: Int32Array;
 }
 
 export class PreprocessedCache {
@@ -57,41 +45,6 @@ export class PreprocessedCache {
 
   get byteLength(): number {
     return this.images.byteLength + this.gaze.byteLength + this.gazeSlot.byteLength;
-  }
-
-  indicesOf(split: Split): number[] {
-    const out: number[] = [];
-    this.samples.forEach((s, i) => s.split === split && out.push(i));
-    return out;
-  }
-
-  /** Batches of one split; shuffled with `seed` (per epoch: pass seed + epoch), last batch may be short. */
-  *batches(split: Split, batchSize: number, options: { shuffle?: boolean; seed?: number } = {}): Generator<Batch> {
-    const order = this.indicesOf(split);
-    if (options.shuffle) shuffleInPlace(order, mulberry32(options.seed ?? 0));
-    for (let start = 0; start < order.length; start += batchSize) yield this.batch(order.slice(start, start + batchSize));
-  }
-
-  batch(indices: number[]): Batch {
-    const n = indices.length;
-    const p = this.pixels;
-    const images = new Float32Array(n * p);
-    const gaze = new Float32Array(n * p);
-    const hasGaze = new Uint8Array(n);
-    const labels = new Int32Array(n);
-    const imageScale = 1 / (this.images instanceof Uint16Array ? 65535 : 255);
-    indices.forEach((sample, b) => {
-      const img = this.images.subarray(sample * p, (sample + 1) * p);
-      for (let i = 0; i < p; i++) images[b * p + i] = img[i] * imageScale;
-      const slot = this.gazeSlot[sample];
-      if (slot >= 0) {
-        hasGaze[b] = 1;
-        const g = this.gaze.subarray(slot * p, (slot + 1) * p);
-        for (let i = 0; i < p; i++) gaze[b * p + i] = g[i] / 255;
-      }
-      labels[b] = this.samples[sample].labelIndex;
-    });
-    return { images, gaze, hasGaze, labels, indices: Int32Array.from(indices) };
   }
 }
 

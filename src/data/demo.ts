@@ -14,7 +14,7 @@
 import { encode as encodePng } from 'fast-png';
 import { renderFixations } from './gaze.ts';
 import { minMaxNormalise } from './resize.ts';
-import { gaussian, mulberry32, shuffleInPlace } from './rng.ts';
+import { gaussian, mulberry32, shuffleInPlace } from '../util/rng.ts';
 import type { DatasetEntry, Fixation, Split } from './types.ts';
 
 export const DEMO_CLASSES = ['normal', 'opacity', 'nodule'] as const;

@@ -170,24 +170,23 @@ describe('demo dataset', () => {
     expect(gaze![my * 64 + mx]).toBeLessThan(0.05);
   });
 
-  it('preprocesses into a compact cache and streams seeded batches', async () => {
+  it('preprocesses into a compact cache: 8-bit within half a grey level, 16-bit within 1e-4', async () => {
     const files = generateDemoDataset({ count: 30, size: 64, seed: 1 });
     const entries = demoEntries(files);
+    const byPath = new Map(entries.map((e) => [e.path, e]));
     const ds = await scanDataset(entries);
-    const cache = await preprocessDataset(ds, new Map(entries.map((e) => [e.path, e])), 32);
+    const cache = await preprocessDataset(ds, byPath, 32);
     expect(cache.byteLength).toBe(30 * 32 * 32 * 2 + 30 * 4);
-    const batches = [...cache.batches('train', 8, { shuffle: true, seed: 4 })];
-    expect(batches.map((b) => b.labels.length)).toEqual([8, 8, 8]);
-    const again = [...cache.batches('train', 8, { shuffle: true, seed: 4 })];
-    expect(Array.from(again[0].indices)).toEqual(Array.from(batches[0].indices));
-    const first = batches[0];
-    const direct = await loadSample(ds, cache.samples[first.indices[0]], new Map(entries.map((e) => [e.path, e])), 32);
-    // 8-bit cache: within half a grey level of the float pipeline.
-    for (let i = 0; i < 32 * 32; i++) expect(Math.abs(first.images[i] - direct.image[i])).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
-    const precise = await preprocessDataset(ds, new Map(entries.map((e) => [e.path, e])), 32, { imageBits: 16 });
-    const firstPrecise = precise.batch([first.indices[0]]);
-    for (let i = 0; i < 32 * 32; i++) expect(firstPrecise.images[i]).toBeCloseTo(direct.image[i], 4);
-    expect(first.hasGaze.every((v) => v === 1)).toBe(true);
+    expect(Array.from(cache.gazeSlot).every((slot) => slot >= 0)).toBe(true);
+    const precise = await preprocessDataset(ds, byPath, 32, { imageBits: 16 });
+    for (const i of [0, 7, 29]) {
+      const direct = await loadSample(ds, cache.samples[i]!, byPath, 32);
+      const px = 32 * 32;
+      for (let k = 0; k < px; k++) {
+        expect(Math.abs(cache.images[i * px + k]! / 255 - direct.image[k]!)).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
+        expect(precise.images[i * px + k]! / 65535).toBeCloseTo(direct.image[k]!, 4);
+      }
+    }
   });
 });
 
@@ -206,9 +205,8 @@ describe('preprocessing failures', () => {
     expect(cache.problems).toHaveLength(1);
     expect(cache.problems[0].file).toBe(victim.path);
     expect(cache.samples.some((s) => s.imagePath === victim.path)).toBe(false);
-    const all = [...cache.batches('train', 100), ...cache.batches('val', 100), ...cache.batches('test', 100)];
-    expect(all.reduce((n, b) => n + b.labels.length, 0)).toBe(8);
-    expect(all.every((b) => b.hasGaze.every((v) => v === 1))).toBe(true);
+    expect(cache.images.length).toBe(8 * 16 * 16);
+    expect(Array.from(cache.gazeSlot).every((slot) => slot >= 0)).toBe(true);
   });
 });
 

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forEachBackend, maxRelError, useBackend, type BackendName } from '../helpers/backends.ts';
-import { useFastConvBackpropFilter } from '../../src/engine/kernels/register_webgpu.ts';
+import { configureKernels, DEFAULT_KERNEL_OPTIONS } from '../../src/engine/kernels/index.ts';
 import { createResNet, type CamStride, type ResNet, type ResNetArch } from '../../src/engine/model/index.ts';
 import {
   importSafetensors,
@@ -217,15 +217,15 @@ forEachBackend('PyTorch parity', (backend) => {
   }
 });
 
-// The training path as the engine runs it on webgpu: with the engine's own WGSL
-// Conv2DBackpropFilter swapped in for tfjs's (src/engine/kernels/register_webgpu.ts).
-describe('PyTorch parity [webgpu, engine kernels]', () => {
+// The same step on webgpu with tfjs's own kernels in place of the engine's (Conv2D, the filter
+// gradient, batch norm, the optimizer update): both must match torch, so a parity failure says which.
+describe("PyTorch parity [webgpu, tfjs's own kernels]", () => {
   beforeAll(async () => {
     await useBackend('webgpu');
-    useFastConvBackpropFilter(true);
+    configureKernels({ conv2d: 'tfjs', convBackpropFilter: 'tfjs', batchNorm: 'reference', optimizer: 'composed' });
   });
-  afterAll(() => useFastConvBackpropFilter(false));
+  afterAll(() => configureKernels(DEFAULT_KERNEL_OPTIONS));
   for (const c of CASES.filter((k) => k.arch !== 'resnet50')) {
-    it(`${c.id}: one training step matches torch`, () => checkTrainingStep(c, 'webgpu+engine kernels'), SLOW_MS);
+    it(`${c.id}: one training step matches torch`, () => checkTrainingStep(c, "webgpu+tfjs's kernels"), SLOW_MS);
   }
 });

@@ -7,9 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect, it } from 'vitest';
 import { camMaps, refineCams, refineSigmoidCams } from '../index.ts';
-import { camMapsReference } from './cam_reference.ts';
-import { refineCamsReference } from './refine_reference.ts';
-import { nchwToNhwc, linearWeightToCK } from './layout.ts';
+import { camMapsReference } from './cam/reference.ts';
+import { refineCamsReference } from './refine/reference.ts';
+import { nchwToNhwc, linearWeightToCK } from '../io/tensor_layout.ts';
 import { forEachBackend, maxRelError, relToMax } from '../../../test/helpers/backends.ts';
 import { loadSeedCamCases, tensorOf, type SeedCamCase } from '../../../test/helpers/seed_fixtures.ts';
 

@@ -153,3 +153,12 @@ export class SplitSumProgram extends ElementwiseProgram {
       }`;
   }
 }
+
+/** The arguments tfjs passes a registered kernel function. */
+export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+/** What a kernel folder registers on webgpu: its kernels and the gradients of its forward kernels. */
+export interface KernelSet {
+  kernels: Array<{ name: string; func: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[] }>;
+  gradients: tf.GradConfig[];
+}

@@ -7,7 +7,7 @@
  * so its keys are `gaze_head.0.weight/bias` and `gaze_head.2.weight/bias`. It outputs logits at the
  * feature-map resolution (input/camStride); the loss upsamples them to the gaze map's size with
  * bilinear align_corners=True, exactly as CAMs are refined (`upsampleAlignCorners` in
- * kernels/cam_ops.ts, used by train/step.ts).
+ * kernels/refine/ops.ts, used by train/step.ts).
  */
 import { convEntries, type ConvSpec, type StateEntrySpec } from './arch.ts';
 

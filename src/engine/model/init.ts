@@ -9,7 +9,7 @@
  * random stream.
  */
 
-import { mulberry32 } from '../../data/rng.ts'; // one seeded stream for weights, splits and demo
+import { mulberry32 } from '../../util/rng.ts'; // one seeded stream for weights, splits and demo
 
 /** A per-tensor seed from the model seed and the parameter name, so adding a head or changing
  *  the class count leaves every other tensor's values unchanged. */

@@ -38,8 +38,9 @@ export interface TrainConfig {
   method: Method;
   /** Weight of the gaze term(s): loss = CE + lambda * gaze loss. */
   lambda: number;
-  /** CAM-to-gaze distance. mse is the seed's (on sigmoid CAMs) and the default; kl compares
-   *  distributions and is recommended (DESIGN.md section 1: it resists shortcuts where mse does not). */
+  /** CAM-to-gaze distance. kl (the default) compares CAM and gaze as distributions; mse is the
+   *  seed's ("Follow My Eye", on sigmoid CAMs), which moves the CAM onto the gaze but leaves the
+   *  decision on a shortcut (docs/experiments/shortcut.md). */
   loss: GazeLoss;
   /** Loss of the multi-task gaze head. */
   multitaskLoss: MultitaskLoss;
@@ -74,7 +75,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   stepGamma: 0.1,
   method: 'cam',
   lambda: 1,
-  loss: 'mse',
+  loss: 'kl',
   multitaskLoss: 'mse',
   camClasses: 'true',
   camStride: 0,

@@ -4,7 +4,7 @@
  * loss and the refined CAMs).
  */
 import * as tf from '@tensorflow/tfjs';
-import { camMaps, prepareKernels, refineCams } from '../kernels/cam_ops.ts';
+import { camMaps, prepareKernels, refineCams } from '../kernels/index.ts';
 import type { ResNet } from '../model/index.ts';
 import type { TrainConfig } from './config.ts';
 import { disposeBatch, makeBatch, normaliseImages, type SplitData } from './data.ts';

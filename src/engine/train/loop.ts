@@ -4,7 +4,7 @@
  * Events go to `onEvent`; the worker and the CLI render them. No callback framework.
  */
 import * as tf from '@tensorflow/tfjs';
-import { hashString, mulberry32, shuffleInPlace } from '../../data/rng.ts';
+import { hashString, mulberry32, shuffleInPlace } from '../../util/rng.ts';
 import { createResNet, DEFAULT_GAZE_HEAD, type ResNet } from '../model/index.ts';
 import { effectiveCamStride, usesGazeHead, type TrainConfig } from './config.ts';
 import { NonFiniteStateError, restoreCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.ts';

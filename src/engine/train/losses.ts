@@ -3,6 +3,7 @@
  * the images that have gaze: images without gaze contribute the classification loss only.
  */
 import * as tf from '@tensorflow/tfjs';
+import { refineSigmoidCams, upsampleAlignCorners } from '../kernels/index.ts';
 import type { GazeLoss, MultitaskLoss } from './config.ts';
 
 /** Mean softmax cross-entropy, as torch.nn.CrossEntropyLoss. logits [B,K], labels one-hot [B,K]. */
@@ -47,65 +48,52 @@ function klToGaze(logitMaps: tf.Tensor4D, gaze: tf.Tensor4D): tf.Tensor1D {
   return tf.mean(kl, 1) as tf.Tensor1D;
 }
 
-export interface CamLossInputs {
-  /** sigmoid(100 (cams - 0.4)) of the refined CAMs, [B,H,W,K] (all but KL) */
-  sigmoidCams: tf.Tensor4D | null;
-  /** the raw CAM upsampled with align_corners (KL only), [B,H,W,K] */
-  camUp: tf.Tensor4D | null;
-  /** [B,H,W,1] in [0,1] (zeros for images without gaze) */
+/** What the gaze losses compare against, per batch. */
+export interface GazeTargets {
+  /** [B,H,W,1] in [0,1], at the input size (zeros for images without gaze) */
   gaze: tf.Tensor4D;
   /** [B] 1 where the image has gaze */
   gazeMask: tf.Tensor1D;
   /** [B,K] */
   oneHot: tf.Tensor2D;
+}
+
+export interface CamLossOptions {
   loss: GazeLoss;
   /** supervise the true class only (seed) or all classes */
   classes: 'true' | 'all';
 }
 
-/** How trueClassMap sums over classes; every mode computes the same sum (losses.test.ts). */
-export type ClassSelect = 'addN' | 'matmul' | 'sum';
-let classSelect: ClassSelect = 'addN';
-
-/** Picks trueClassMap's formulation, for A/B benchmarks (src/bench/ab.ts). */
-export function useClassSelect(mode: ClassSelect): void {
-  classSelect = mode;
-}
-
 /**
  * Picks the true-class channel of [B,H,W,K] -> [B,H,W,1] via the one-hot labels: the sum over k of
- * maps[..., k] * oneHot[b, k]. Not as tf.sum(..., 3): tfjs-webgpu's Sum runs one 64-invocation
- * workgroup with barriers per output, and this K=3 reduction over 16x64x64 pixels took about 2.8 s
- * of a 13 s step in Chromium's SwiftShader (bench page, profile=1). The K channels are unstacked
- * and added with AddN instead, elementwise kernels only; README "In the browser" has the A/Bs.
+ * maps[..., k] * oneHot[b, k], as unstacked channels added with AddN. Elementwise kernels only:
+ * tfjs-webgpu's Sum runs one barrier-heavy workgroup per output pixel here, which is slow on
+ * software adapters (docs/benchmarks.md).
  */
 export function trueClassMap(maps: tf.Tensor4D, oneHot: tf.Tensor2D): tf.Tensor4D {
   const [b, h, w, k] = maps.shape;
-  if (classSelect === 'matmul') {
-    return tf.reshape(tf.matMul(tf.reshape(maps, [b, h * w, k]), tf.reshape(oneHot, [b, k, 1])), [b, h, w, 1]);
-  }
   const weighted = tf.mul(maps, tf.reshape(oneHot, [b, 1, 1, k]));
-  if (classSelect === 'sum') return tf.sum(weighted, 3, true) as tf.Tensor4D;
   return tf.reshape(k === 1 ? weighted : tf.addN(tf.unstack(weighted, 3)), [b, h, w, 1]);
 }
 
-/** The CAM-to-gaze loss of the guided-attention method, averaged over images with gaze. */
-export function camGazeLoss(x: CamLossInputs): tf.Scalar {
-  const select = (maps: tf.Tensor4D) => (x.classes === 'true' ? trueClassMap(maps, x.oneHot) : maps);
-  const maps = x.loss === 'kl' ? x.camUp : x.sigmoidCams;
-  if (!maps) {
-    throw new Error(x.loss === 'kl'
-      ? 'camGazeLoss: the KL loss needs the upsampled raw CAM (camUp).'
-      : `camGazeLoss: the ${x.loss} loss needs the sigmoid CAMs (sigmoidCams).`);
-  }
-  const k = x.classes === 'true' ? 1 : maps.shape[3];
-  const target = k === 1 ? x.gaze : (tf.tile(x.gaze, [1, 1, 1, k]) as tf.Tensor4D);
-  const perImage = x.loss === 'kl' ? klToGaze(select(maps), target) : pixelDistance(select(maps), target, x.loss);
-  return maskedMean(perImage, x.gazeMask);
+/**
+ * The CAM-to-gaze loss of the guided-attention method, averaged over images with gaze. Takes the raw
+ * CAM [B,h,w,K] (camMaps' output) and derives what the chosen distance needs at the gaze map's size:
+ * the seed's sigmoid of the refined CAMs for mse/bce/l1, the raw CAM upsampled (align_corners) for kl.
+ */
+export function camGazeLoss(cam: tf.Tensor4D, targets: GazeTargets, options: CamLossOptions): tf.Scalar {
+  const size: [number, number] = [targets.gaze.shape[1], targets.gaze.shape[2]];
+  const maps = options.loss === 'kl' ? upsampleAlignCorners(cam, size) : refineSigmoidCams(cam, size);
+  const selected = options.classes === 'true' ? trueClassMap(maps, targets.oneHot) : maps;
+  const k = selected.shape[3];
+  const target = k === 1 ? targets.gaze : (tf.tile(targets.gaze, [1, 1, 1, k]) as tf.Tensor4D);
+  const perImage = options.loss === 'kl' ? klToGaze(selected, target) : pixelDistance(selected, target, options.loss);
+  return maskedMean(perImage, targets.gazeMask);
 }
 
-/** Karargyris' multi-task loss on the gaze head's prediction (logits upsampled to [B,H,W,1]). */
-export function gazeHeadLoss(gazeLogitsUp: tf.Tensor4D, gaze: tf.Tensor4D, mask: tf.Tensor1D, loss: MultitaskLoss): tf.Scalar {
-  const perImage = loss === 'kl' ? klToGaze(gazeLogitsUp, gaze) : pixelDistance(tf.sigmoid(gazeLogitsUp) as tf.Tensor4D, gaze, 'mse');
-  return maskedMean(perImage, mask);
+/** Karargyris' multi-task loss on the gaze head's logits [B,h,w,1], upsampled to the gaze map's size. */
+export function gazeHeadLoss(gazeLogits: tf.Tensor4D, targets: Omit<GazeTargets, 'oneHot'>, loss: MultitaskLoss): tf.Scalar {
+  const up = upsampleAlignCorners(gazeLogits, [targets.gaze.shape[1], targets.gaze.shape[2]]);
+  const perImage = loss === 'kl' ? klToGaze(up, targets.gaze) : pixelDistance(tf.sigmoid(up) as tf.Tensor4D, targets.gaze, 'mse');
+  return maskedMean(perImage, targets.gazeMask);
 }

@@ -3,17 +3,12 @@
  * in a checkpoint and restored bit for bit, and the learning rate can follow a schedule.
  * Semantics are torch.optim's: weight_decay is L2 added to the gradient; Adam's bias correction;
  * SGD momentum buffer initialised to the first gradient.
- * On webgpu each parameter's update runs as fused WGSL kernels (src/engine/kernels/optimizer_ops.ts);
- * the composed tfjs ops below are their reference and the path on every other backend.
+ * Each parameter's update is src/engine/kernels/optimizer/: fused WGSL kernels on webgpu, composed
+ * tfjs ops elsewhere.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  adamUpdateFused,
-  sgdMomentumUpdateFused,
-  sgdUpdateFused,
-  type AdamHyper,
-  type SgdHyper,
-} from '../kernels/optimizer_ops.ts';
+import { adamUpdate, sgdMomentumUpdate, sgdUpdate } from '../kernels/optimizer/ops.ts';
+import type { AdamHyper, SgdHyper } from '../kernels/optimizer/kernel.ts';
 import type { TrainConfig } from './config.ts';
 
 const ADAM_BETA1 = 0.9;
@@ -62,7 +57,7 @@ export class Optimizer {
             beta1: ADAM_BETA1, beta2: ADAM_BETA2, eps: ADAM_EPS, weightDecay: this.weightDecay,
             stepSize: lr / (1 - ADAM_BETA1 ** t), biasCorrection2Sqrt: Math.sqrt(1 - ADAM_BETA2 ** t),
           };
-          const [newParam, newM, newV] = adamUpdateFused(param, grad, m, v, h) ?? adamUpdateComposed(param, grad, m, v, h);
+          const [newParam, newM, newV] = adamUpdate(param, grad, m, v, h);
           m.assign(newM);
           v.assign(newV);
           param.assign(newParam);
@@ -71,12 +66,12 @@ export class Optimizer {
           const buf = this.slot('momentum_buffer', name, param);
           // The buffer starts as the first gradient: decaying the zero-initialised slot by 0 gives exactly that.
           const h: SgdHyper = { lr, weightDecay: this.weightDecay, momentum: isFirst ? 0 : this.momentum };
-          const [newParam, newBuf] = sgdMomentumUpdateFused(param, grad, buf, h) ?? sgdMomentumUpdateComposed(param, grad, buf, h, isFirst);
+          const [newParam, newBuf] = sgdMomentumUpdate(param, grad, buf, h);
           buf.assign(newBuf);
           param.assign(newParam);
         } else {
           const h = { lr, weightDecay: this.weightDecay };
-          param.assign(sgdUpdateFused(param, grad, h) ?? tf.sub(param, tf.mul(withWeightDecay(param, grad, h.weightDecay), lr)));
+          param.assign(sgdUpdate(param, grad, h));
         }
       });
     }
@@ -86,27 +81,6 @@ export class Optimizer {
     for (const v of this.state.slots.values()) v.dispose();
     this.state.slots.clear();
   }
-}
-
-/** torch.optim's L2 weight decay: added to the gradient. */
-function withWeightDecay(param: tf.Tensor, grad: tf.Tensor, weightDecay: number): tf.Tensor {
-  return weightDecay > 0 ? tf.add(grad, tf.mul(param, weightDecay)) : grad;
-}
-
-/** Adam's [param', m', v'] as tfjs ops (the fused kernel's reference); call inside tf.tidy. */
-function adamUpdateComposed(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, h: AdamHyper): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  const g = withWeightDecay(param, grad, h.weightDecay);
-  const newM = tf.add(tf.mul(m, h.beta1), tf.mul(g, 1 - h.beta1));
-  const newV = tf.add(tf.mul(v, h.beta2), tf.mul(tf.square(g), 1 - h.beta2));
-  const denom = tf.add(tf.div(tf.sqrt(newV), h.biasCorrection2Sqrt), h.eps);
-  return [tf.sub(param, tf.mul(tf.div(newM, denom), h.stepSize)), newM, newV];
-}
-
-/** SGD with momentum's [param', buf'] as tfjs ops; call inside tf.tidy. */
-function sgdMomentumUpdateComposed(param: tf.Tensor, grad: tf.Tensor, buf: tf.Tensor, h: SgdHyper, isFirst: boolean): [tf.Tensor, tf.Tensor] {
-  const g = withWeightDecay(param, grad, h.weightDecay);
-  const newBuf = isFirst ? g : tf.add(tf.mul(buf, h.momentum), g);
-  return [tf.sub(param, tf.mul(newBuf, h.lr)), newBuf];
 }
 
 /** Learning rate at a 0-based global step (per-step cosine; 'step' decays per epoch). */

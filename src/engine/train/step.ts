@@ -3,7 +3,7 @@
  * update. No GPU->CPU sync: the losses come back as tensors the caller reads at log points.
  */
 import * as tf from '@tensorflow/tfjs';
-import { camMaps, prepareKernels, refineSigmoidCams, upsampleAlignCorners } from '../kernels/cam_ops.ts';
+import { camMaps, prepareKernels } from '../kernels/index.ts';
 import type { ResNet } from '../model/index.ts';
 import { usesCamLoss, usesGazeHead, type TrainConfig } from './config.ts';
 import { normaliseImages, type Batch } from './data.ts';
@@ -23,27 +23,16 @@ export interface StepLosses {
 /** Forward + losses; shared by the training step and tests of the loss graph. */
 export function computeLosses(model: ResNet, batch: Batch, c: TrainConfig, training: boolean): StepLosses {
   prepareKernels();
-  const size: [number, number] = [c.size, c.size];
   const x = normaliseImages(batch.images, c.mean, c.std);
   const { logits, fmap, gazeLogits } = model.forward(x, { training });
   const ce = crossEntropy(logits, batch.oneHot);
   let cam: tf.Scalar = tf.scalar(0);
   let head: tf.Scalar = tf.scalar(0);
   if (usesCamLoss(c)) {
-    const rawCam = camMaps(fmap, model.fcWeight());
-    const kl = c.loss === 'kl';
-    cam = camGazeLoss({
-      sigmoidCams: kl ? null : refineSigmoidCams(rawCam, size),
-      camUp: kl ? upsampleAlignCorners(rawCam, size) : null,
-      gaze: batch.gaze,
-      gazeMask: batch.gazeMask,
-      oneHot: batch.oneHot,
-      loss: c.loss,
-      classes: c.camClasses,
-    });
+    cam = camGazeLoss(camMaps(fmap, model.fcWeight()), batch, { loss: c.loss, classes: c.camClasses });
   }
   if (usesGazeHead(c) && gazeLogits && c.lambda > 0) {
-    head = gazeHeadLoss(upsampleAlignCorners(gazeLogits, size), batch.gaze, batch.gazeMask, c.multitaskLoss);
+    head = gazeHeadLoss(gazeLogits, batch, c.multitaskLoss);
   }
   const total = tf.add(ce, tf.mul(tf.add(cam, head), c.lambda)) as tf.Scalar;
   return { total, ce, cam, head };

@@ -1,14 +1,16 @@
 /**
  * `gazecam bench [kernels|training|all] [--json] [--backend webgpu|cpu] [--runs N] [--warmup N]`
- * The benchmark suite (DESIGN.md section 6). Human-readable table on stderr-free stdout; with --json
- * the last stdout line is one JSON object {adapter, kernels, training}.
+ * The benchmark suite (DESIGN.md section 6). Human-readable table on stdout; with --json the last
+ * stdout line is one JSON object {adapter, kernels, training} (plus `ab` with --ab). --ab runs the
+ * bench page's paired A/B of training steps (src/bench/ab.ts); --profile adds a per-kernel profile.
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs, UsageError } from '../args.ts';
 import { assertNoGPUErrors, initNodeWebGPU, type AdapterInfo } from '../webgpu.ts';
 import { benchCamKernels, DEFAULT_KERNEL_SHAPE, type KernelResult } from '../../bench/kernels.ts';
 import { benchTrainingStep, DEFAULT_TRAINING_CASES, type TrainingCase, type TrainingResult } from '../../bench/training.ts';
-import { formatKernel, formatTraining } from '../../bench/report.ts';
+import { formatKernel, formatProfile, formatTraining } from '../../bench/report.ts';
+import { abTrainingStep, AbSpecError, formatAb, parseAbSpec, type AbResult } from '../../bench/ab.ts';
 import { isResNetArch } from '../../engine/model/index.ts';
 
 export const usage = `usage: gazecam bench [kernels|training|all] [--json] [--backend webgpu|cpu] [--runs N] [--warmup N]
@@ -19,8 +21,10 @@ export const usage = `usage: gazecam bench [kernels|training|all] [--json] [--ba
             first step (pipeline compilation) apart (default: resnet10-small at 64 and 128,
             resnet18 at 224, batch 16; --arch/--size/--batch pick one case)
   all       both (the default)
-  --ab-conv-filter  also time each training case with tfjs's own Conv2DBackpropFilter (A/B)
-  --ab-batch-norm   also time each training case with batch norm in composed tfjs ops (A/B)
+  --ab SPEC  instead of plain timing, alternate training steps between two kernel settings and
+             report the median of the paired ratios: convFilter, kernelPath:direct:tiled,
+             batchNorm:fused:reference, optimizer:fused:composed, flag:NAME:A:B
+  --profile  after each training case, one step under tf.profile: time per kernel name
   Medians of --runs after --warmup; --json prints one JSON object as the last stdout line.`;
 
 const SUITES = ['kernels', 'training'] as const;
@@ -34,14 +38,21 @@ export async function run(argv: string[]): Promise<number> {
     batch: { type: 'int' },
     size: { type: 'int' },
     arch: { type: 'string' },
-    'ab-conv-filter': { type: 'boolean' },
-    'ab-batch-norm': { type: 'boolean' },
+    ab: { type: 'string' },
+    profile: { type: 'boolean' },
   });
   const suite = positional[0] ?? 'all';
   if (!(SUITES as readonly string[]).includes(suite) && suite !== 'all') {
     throw new UsageError(`unknown suite "${suite}"; suites: ${SUITES.join(', ')}, all`);
   }
   const backend = (flags.backend as string | undefined) ?? 'webgpu';
+  let ab;
+  try {
+    ab = flags.ab === undefined ? undefined : parseAbSpec(flags.ab as string);
+  } catch (err) {
+    if (err instanceof AbSpecError) throw new UsageError(`--ab: ${err.message}`);
+    throw err;
+  }
   let adapter: AdapterInfo = { vendor: 'cpu', architecture: 'tfjs-cpu', description: 'tfjs cpu backend', device: '' };
   if (backend === 'webgpu') {
     adapter = await initNodeWebGPU();
@@ -61,6 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     printKernel(kernels.at(-1)!);
   }
   const training: TrainingResult[] = [];
+  const abResults: AbResult[] = [];
   if (suite === 'training' || suite === 'all') {
     let cases: TrainingCase[] = DEFAULT_TRAINING_CASES;
     if (flags.arch || (suite === 'training' && (flags.size || flags.batch))) {
@@ -70,22 +82,20 @@ export async function run(argv: string[]): Promise<number> {
     }
     const stepTiming = { warmup: (flags.warmup as number) ?? 2, runs: (flags.runs as number) ?? 5 };
     for (const tc of cases) {
-      training.push(await benchTrainingStep(tc, stepTiming));
+      if (ab) {
+        if (!ab.backends.includes(tf.getBackend())) throw new UsageError(`--ab ${flags.ab} means nothing on ${tf.getBackend()}`);
+        abResults.push(await abTrainingStep(tc, ab, stepTiming));
+        console.log(formatAb(abResults.at(-1)!));
+        continue;
+      }
+      training.push(await benchTrainingStep(tc, stepTiming, {}, 'gazecam', 'gazecam', Boolean(flags.profile)));
       printTraining(training.at(-1)!);
-      // A/B on the same adapter, same process: tfjs's own Conv2DBackpropFilter instead of ours.
-      if (flags['ab-conv-filter'] && backend === 'webgpu') {
-        training.push(await benchTrainingStep(tc, stepTiming, {}, 'tfjs'));
-        printTraining(training.at(-1)!);
-      }
-      if (flags['ab-batch-norm'] && backend === 'webgpu') {
-        training.push(await benchTrainingStep(tc, stepTiming, {}, 'gazecam', 'tfjs'));
-        printTraining(training.at(-1)!);
-      }
+      for (const line of flags.profile ? formatProfile(training.at(-1)!) : []) console.log(line);
     }
   }
   if (backend === 'webgpu') assertNoGPUErrors('gazecam bench');
   if (flags.json) {
-    console.log(JSON.stringify({ adapter, kernels, training }));
+    console.log(JSON.stringify({ adapter, kernels, training, ...(ab ? { ab: abResults } : {}) }));
   }
   return 0;
 }

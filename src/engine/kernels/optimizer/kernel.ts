@@ -1,15 +1,13 @@
 /**
- * Dispatch for the optimizer's per-parameter update: the fused WGSL kernels on webgpu
- * (optimizer_webgpu.ts), null elsewhere so src/engine/train/optimizer.ts runs its composed tfjs
- * ops (the reference). Registers its own kernels, for webgpu only:
+ * The optimizer's per-parameter update as webgpu kernels:
  * - GazecamAdamUpdate (param, grad, m, v) -> [param', m', v']: three programs;
  * - GazecamSgdMomentumUpdate (param, grad, buf) -> [param', buf']: two;
  * - GazecamSgdUpdate (param, grad) -> param': one.
  * Hyperparameters travel as kernel attrs and reach the programs as f32 uniforms.
  */
 import * as tf from '@tensorflow/tfjs';
-import { AdamParamProgram, MovingAverageProgram, SgdParamProgram } from './optimizer_webgpu.ts';
-import { take, type ProgramUniform, type WebGPUBackendLike } from './webgpu_program.ts';
+import { AdamParamProgram, MovingAverageProgram, SgdParamProgram } from './program.ts';
+import { take, type KernelArgs, type KernelSet, type ProgramUniform, type WebGPUBackendLike } from '../webgpu_program.ts';
 
 export const ADAM_UPDATE = 'GazecamAdamUpdate';
 export const SGD_MOMENTUM_UPDATE = 'GazecamSgdMomentumUpdate';
@@ -32,15 +30,6 @@ export interface SgdHyper {
   /** the buffer's decay this step: 0 on the first step (the buffer becomes the gradient), else momentum */
   momentum: number;
 }
-
-let fusedEnabled = true;
-
-/** Turns the fused kernels off (false) or back on, for A/B benchmarks and parity tests. */
-export function useFusedOptimizer(enabled: boolean): void {
-  fusedEnabled = enabled;
-}
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
 const f32 = (...values: number[]): ProgramUniform[] => values.map((x) => ({ type: 'float32', data: [x] }));
 
@@ -78,38 +67,11 @@ function sgdUpdateKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo 
     f32(h.lr, h.weightDecay));
 }
 
-/** Idempotent (also across a module reload: asks tfjs's registry). */
-function registerOptimizerKernels(): void {
-  const kernels: Array<[string, tf.KernelFunc]> = [
-    [ADAM_UPDATE, adamUpdateKernel as unknown as tf.KernelFunc],
-    [SGD_MOMENTUM_UPDATE, sgdMomentumUpdateKernel as unknown as tf.KernelFunc],
-    [SGD_UPDATE, sgdUpdateKernel as unknown as tf.KernelFunc],
-  ];
-  for (const [kernelName, kernelFunc] of kernels) {
-    if (!tf.getKernel(kernelName, 'webgpu')) tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc });
-  }
-}
-
-function fusedActive(): boolean {
-  if (!fusedEnabled || tf.getBackend() !== 'webgpu') return false;
-  registerOptimizerKernels();
-  return true;
-}
-
-/** Adam's [param', m', v'], or null where the fused kernels do not run. */
-export function adamUpdateFused(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, h: AdamHyper): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
-  if (!fusedActive()) return null;
-  return tf.engine().runKernel(ADAM_UPDATE, { param, grad, m, v }, { ...h }) as [tf.Tensor, tf.Tensor, tf.Tensor];
-}
-
-/** SGD with momentum's [param', buf'], or null where the fused kernels do not run. */
-export function sgdMomentumUpdateFused(param: tf.Tensor, grad: tf.Tensor, buf: tf.Tensor, h: SgdHyper): [tf.Tensor, tf.Tensor] | null {
-  if (!fusedActive()) return null;
-  return tf.engine().runKernel(SGD_MOMENTUM_UPDATE, { param, grad, buf }, { ...h }) as [tf.Tensor, tf.Tensor];
-}
-
-/** Plain SGD's param', or null where the fused kernels do not run. */
-export function sgdUpdateFused(param: tf.Tensor, grad: tf.Tensor, h: Omit<SgdHyper, 'momentum'>): tf.Tensor | null {
-  if (!fusedActive()) return null;
-  return tf.engine().runKernel(SGD_UPDATE, { param, grad }, { ...h }) as tf.Tensor;
-}
+export const optimizerKernels: KernelSet = {
+  kernels: [
+    { name: ADAM_UPDATE, func: adamUpdateKernel },
+    { name: SGD_MOMENTUM_UPDATE, func: sgdMomentumUpdateKernel },
+    { name: SGD_UPDATE, func: sgdUpdateKernel },
+  ],
+  gradients: [],
+};

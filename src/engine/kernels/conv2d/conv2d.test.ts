@@ -6,10 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { relToMax, useBackend, webgpuAdapter } from '../../../test/helpers/backends.ts';
-import { explicitPad, type ConvCase } from '../../../test/helpers/conv_cases.ts';
-import { assertNoGPUErrors } from '../../node/webgpu.ts';
-import { kernelPathFor, isCpuAdapter, registerWebGPUKernels, useKernelPath, useOwnConv2D } from './register_webgpu.ts';
+import { relToMax, useBackend, webgpuAdapter } from '../../../../test/helpers/backends.ts';
+import { explicitPad, type ConvCase } from '../../../../test/helpers/conv_cases.ts';
+import { assertNoGPUErrors } from '../../../node/webgpu.ts';
+import { activeKernelPath, configureKernels, DEFAULT_KERNEL_OPTIONS, isCpuAdapter, pathForAdapter, prepareKernels } from '../registry.ts';
 
 type Case = ConvCase;
 const explicit = explicitPad;
@@ -41,19 +41,18 @@ async function convAndGrad(c: Case, seed: number): Promise<[Float32Array, Float3
 describe('Conv2D, barrier-free direct program, on webgpu', () => {
   beforeAll(async () => {
     await useBackend('webgpu');
-    registerWebGPUKernels();
-    useKernelPath('direct');
+    prepareKernels();
+    configureKernels({ path: 'direct' });
   });
   afterAll(() => {
-    useKernelPath('auto');
-    useOwnConv2D(true);
+    configureKernels(DEFAULT_KERNEL_OPTIONS);
   });
 
   for (const c of CASES) {
     it(`matches tfjs's own kernel and tfjs cpu: ${c.name}`, async () => {
-      useOwnConv2D(false);
+      configureKernels({ conv2d: 'tfjs' });
       const [tfjsY, tfjsDx] = await convAndGrad(c, 5);
-      useOwnConv2D(true);
+      configureKernels({ conv2d: 'gazecam' });
       const [ours, oursDx] = await convAndGrad(c, 5);
       assertNoGPUErrors(c.name);
       await useBackend('cpu');
@@ -67,9 +66,9 @@ describe('Conv2D, barrier-free direct program, on webgpu', () => {
   }
 
   it('really swaps the registered kernel', () => {
-    useOwnConv2D(false);
+    configureKernels({ conv2d: 'tfjs' });
     const theirs = tf.getKernel('Conv2D', 'webgpu')!.kernelFunc;
-    useOwnConv2D(true);
+    configureKernels({ conv2d: 'gazecam' });
     expect(tf.getKernel('Conv2D', 'webgpu')!.kernelFunc).not.toBe(theirs);
   });
 });
@@ -83,22 +82,19 @@ describe('convolution path by adapter', () => {
     expect(isCpuAdapter({ vendor: 'nvidia', architecture: 'hopper' })).toBe(false);
     expect(isCpuAdapter({ vendor: 'intel', architecture: 'gen-12lp' })).toBe(false);
     expect(isCpuAdapter(undefined)).toBe(false);
-    useKernelPath('auto');
-    expect(kernelPathFor({ adapterInfo: { vendor: 'nvidia', architecture: 'ampere' } })).toBe('tiled');
-    expect(kernelPathFor({ adapterInfo: { vendor: 'google', architecture: 'swiftshader' } })).toBe('direct');
-    useKernelPath('tiled');
-    expect(kernelPathFor({ adapterInfo: { vendor: 'google', architecture: 'swiftshader' } })).toBe('tiled');
-    useKernelPath('auto');
+    expect(pathForAdapter({ vendor: 'nvidia', architecture: 'ampere' })).toBe('tiled');
+    expect(pathForAdapter({ vendor: 'google', architecture: 'swiftshader' })).toBe('direct');
   });
 
   it("reads this machine's Dawn adapter as what it is", async () => {
     await useBackend('webgpu');
+    prepareKernels();
     const info = (tf.backend() as unknown as { adapterInfo: { vendor: string; architecture: string } }).adapterInfo;
     const description = webgpuAdapter()!.description;
     // On lavapipe (CI) the direct path; on a real GPU the tiled one. The adapter's description,
     // which tfjs does not keep, says which it is.
     const isSoftware = /llvmpipe|lavapipe|swiftshader/i.test(description);
-    expect({ description, info, path: kernelPathFor(tf.backend()) }).toEqual({
+    expect({ description, info, path: activeKernelPath() }).toEqual({
       description,
       info,
       path: isSoftware ? 'direct' : 'tiled',

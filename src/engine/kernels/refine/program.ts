@@ -17,8 +17,8 @@
  * transpose is separable: a rows program sums du along x into [B,H,w,K], a cols program along y
  * into [B,h,w,K]. min/max gradients go to the first extreme index, as PyTorch's min(dim) does.
  */
-import { ElementwiseProgram, GroupReductionProgram, REDUCE_WORKGROUP, workgroupTreeSums } from './webgpu_program.ts';
-import { SIGMOID_GAIN, SIGMOID_THRESHOLD, ZERO_RANGE_REPLACEMENT } from './refine_reference.ts';
+import { ElementwiseProgram, GroupReductionProgram, REDUCE_WORKGROUP, workgroupTreeSums } from '../webgpu_program.ts';
+import { SIGMOID_GAIN, SIGMOID_THRESHOLD, ZERO_RANGE_REPLACEMENT } from './reference.ts';
 
 /** Uniforms shared by every refine program: the target size and the align_corners scales. */
 export const REFINE_UNIFORMS = 'outH : i32, outW : i32, scaleY : f32, scaleX : f32,';

@@ -6,10 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { relToMax, useBackend } from '../../../test/helpers/backends.ts';
-import { assertNoGPUErrors } from '../../node/webgpu.ts';
-import { Optimizer } from '../train/optimizer.ts';
-import { ADAM_UPDATE, SGD_MOMENTUM_UPDATE, SGD_UPDATE, useFusedOptimizer } from './optimizer_ops.ts';
+import { relToMax, useBackend } from '../../../../test/helpers/backends.ts';
+import { assertNoGPUErrors } from '../../../node/webgpu.ts';
+import { Optimizer } from '../../train/optimizer.ts';
+import { configureKernels, DEFAULT_KERNEL_OPTIONS } from '../registry.ts';
+import { ADAM_UPDATE, SGD_MOMENTUM_UPDATE, SGD_UPDATE } from './kernel.ts';
 
 const SHAPES = [[3, 3, 16, 16], [16], [64, 3], [3]];
 const STEPS = 5;
@@ -64,16 +65,16 @@ describe('fused optimizer update on webgpu', () => {
   beforeAll(async () => {
     await useBackend('webgpu');
   });
-  afterAll(() => useFusedOptimizer(true));
+  afterAll(() => configureKernels(DEFAULT_KERNEL_OPTIONS));
 
   for (const setting of SETTINGS) {
     it(`matches the composed reference on webgpu and tfjs cpu: ${setting.name}`, async () => {
-      useFusedOptimizer(true);
+      configureKernels({ optimizer: 'fused' });
       const fused = await run(setting);
       assertNoGPUErrors(setting.name);
-      useFusedOptimizer(false);
+      configureKernels({ optimizer: 'composed' });
       const reference = await run(setting);
-      useFusedOptimizer(true);
+      configureKernels({ optimizer: 'fused' });
       await useBackend('cpu');
       const cpu = await run(setting);
       await useBackend('webgpu');
@@ -100,9 +101,9 @@ describe('fused optimizer update on webgpu', () => {
       expect(pipelines(), `${setting.name}: a new lr compiled a new pipeline`).toBe(compiled);
       expect(on.kernelNames, setting.name).toEqual([kernel]);
       expect(first.kernelNames, setting.name).toEqual([kernel]);
-      useFusedOptimizer(false);
+      configureKernels({ optimizer: 'composed' });
       const off = await step(4e-2);
-      useFusedOptimizer(true);
+      configureKernels({ optimizer: 'fused' });
       expect(off.kernelNames).not.toContain(kernel);
       assertNoGPUErrors(setting.name);
       optimizer.dispose();

@@ -4,7 +4,7 @@
  * Backward: dFmap[p, c] = sum_k dCam[p, k] * weight[c, k]. The weight gets no gradient (the seed's
  * `.detach()`), so there is no program for it.
  */
-import { ElementwiseProgram } from './webgpu_program.ts';
+import { ElementwiseProgram } from '../webgpu_program.ts';
 
 export class CamForwardProgram extends ElementwiseProgram {
   shaderKey = 'gazecam_cam_forward';

@@ -4,18 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { camMaps, refineCams, refineSigmoidCams } from '../index.ts';
-import { camMapsReference } from './cam_reference.ts';
-import { alignCornersMatrix, refineCamsReference } from './refine_reference.ts';
-import {
-  CAM_MAPS,
-  CAM_MAPS_GRAD,
-  REFINE_CAMS,
-  REFINE_CAMS_GRAD,
-  REFINE_SIGMOID_CAMS,
-  REFINE_SIGMOID_CAMS_GRAD,
-} from './register_webgpu.ts';
-import { forEachBackend, maxRelError, useBackend } from '../../../test/helpers/backends.ts';
+import { camMaps, refineCams, refineSigmoidCams } from '../../index.ts';
+import { camMapsReference } from './reference.ts';
+import { alignCornersMatrix, refineCamsReference } from '../refine/reference.ts';
+import { CAM_MAPS, CAM_MAPS_GRAD } from './kernel.ts';
+import { REFINE_CAMS, REFINE_CAMS_GRAD, REFINE_SIGMOID_CAMS, REFINE_SIGMOID_CAMS_GRAD } from '../refine/kernel.ts';
+import { forEachBackend, maxRelError, useBackend } from '../../../../test/helpers/backends.ts';
 
 function lossOf(impl: { cam: typeof camMaps; refine: typeof refineCams }, size: [number, number], g: tf.Tensor) {
   return (fmap: tf.Tensor, w: tf.Tensor) => {

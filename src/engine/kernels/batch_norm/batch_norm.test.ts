@@ -5,11 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { relToMax, useBackend } from '../../../test/helpers/backends.ts';
-import { assertNoGPUErrors } from '../../node/webgpu.ts';
-import { batchNormTrain, type BatchNormState } from '../model/batch_norm.ts';
-import { useFusedBatchNorm } from './batch_norm_ops.ts';
-import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, registerWebGPUKernels, useKernelPath, type KernelPath } from './register_webgpu.ts';
+import { relToMax, useBackend } from '../../../../test/helpers/backends.ts';
+import { assertNoGPUErrors } from '../../../node/webgpu.ts';
+import { batchNormTrain, type BatchNormState } from '../../model/batch_norm.ts';
+import { configureKernels, DEFAULT_KERNEL_OPTIONS, prepareKernels, type KernelPath } from '../registry.ts';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from './kernel.ts';
 
 type Shape = [number, number, number, number];
 const CASES: Array<{ name: string; shape: Shape }> = [
@@ -60,23 +60,20 @@ async function run(shape: Shape, seed: number, offset: number): Promise<Outcome>
 describe('fused batch norm (training mode) on webgpu', () => {
   beforeAll(async () => {
     await useBackend('webgpu');
-    registerWebGPUKernels();
+    prepareKernels();
   });
-  afterAll(() => {
-    useFusedBatchNorm(true);
-    useKernelPath('auto');
-  });
+  afterAll(() => configureKernels(DEFAULT_KERNEL_OPTIONS));
 
   for (const path of PATHS) for (const { name, shape } of CASES) {
     it(`${path} path matches the composed reference on webgpu and tfjs cpu: ${name}`, async () => {
-      useKernelPath(path);
+      configureKernels({ path: path });
       const offset = name.startsWith('large offset') ? 50 : 0;
-      useFusedBatchNorm(true);
+      configureKernels({ batchNorm: 'fused' });
       const fused = await run(shape, 7, offset);
       assertNoGPUErrors(name);
-      useFusedBatchNorm(false);
+      configureKernels({ batchNorm: 'reference' });
       const reference = await run(shape, 7, offset);
-      useFusedBatchNorm(true);
+      configureKernels({ batchNorm: 'fused' });
       await useBackend('cpu');
       const cpu = await run(shape, 7, offset);
       await useBackend('webgpu');
@@ -96,9 +93,9 @@ describe('fused batch norm (training mode) on webgpu', () => {
     const loss = () => tf.grad((xv: tf.Tensor) => tf.sum(tf.square(batchNormTrain(xv as tf.Tensor4D, state, false))))(x);
     const on = await tf.profile(loss);
     expect(on.kernelNames).toEqual(expect.arrayContaining([BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD]));
-    useFusedBatchNorm(false);
+    configureKernels({ batchNorm: 'reference' });
     const off = await tf.profile(loss);
-    useFusedBatchNorm(true);
+    configureKernels({ batchNorm: 'fused' });
     expect(off.kernelNames).not.toContain(BATCH_NORM_TRAIN);
     tf.dispose([x, on.result as tf.Tensor, off.result as tf.Tensor, state.weight, state.bias, state.runningMean, state.runningVar]);
   });

@@ -23,7 +23,7 @@ import {
   WorkItemProgram,
   workgroupTreeSums,
   type ProgramUniform,
-} from './webgpu_program.ts';
+} from '../webgpu_program.ts';
 
 /** Per channel: [mean, biased variance]. */
 export const BN_STATS_PER_CHANNEL = 2;

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from '../src/node/args.ts';
+import { parseArgs } from '../../src/node/args.ts';
 
 const { flags } = parseArgs(process.argv.slice(2), {
   seeds: { type: 'int' }, arch: { type: 'string' }, size: { type: 'int' }, epochs: { type: 'int' },

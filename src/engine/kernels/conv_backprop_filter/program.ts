@@ -18,7 +18,8 @@
  * 3x3 64->64 at 56x56, 0.95x on 3x3 128->128 at 8x8; identical results. TILE_K 32 instead of 16
  * measured worse overall (0.96x-1.33x against the same baseline).
  */
-import { GroupReductionProgram, planChunks, WorkItemProgram, type ProgramUniform } from './webgpu_program.ts';
+import { CONV_GEOMETRY_UNIFORMS, convGeometryUniforms, type ConvGeometry } from '../conv_geometry.ts';
+import { GroupReductionProgram, planChunks, WorkItemProgram, type ProgramUniform } from '../webgpu_program.ts';
 
 const TILE = 64;
 const TILE_K = 16;
@@ -28,21 +29,6 @@ const LOADS = (TILE_K * TILE) / THREADS;
 /** Aim for at least this many workgroups in flight (tiles x chunks) on large GPUs. */
 const TARGET_WORKGROUPS = 256;
 
-export interface ConvGeometry {
-  batch: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  outH: number;
-  outW: number;
-  outC: number;
-  kH: number;
-  kW: number;
-  strideH: number;
-  strideW: number;
-  padTop: number;
-  padLeft: number;
-}
 
 export interface SplitPlan {
   /** rows of dW: kH * kW * inC */
@@ -67,17 +53,6 @@ export function planSplits(g: ConvGeometry): SplitPlan {
   const chunk = Math.ceil(positions / splits0 / TILE_K) * TILE_K;
   const splits = Math.ceil(positions / chunk);
   return { rows, positions, tilesR, tilesC, splits, chunk };
-}
-
-/** WGSL uniform fields of a ConvGeometry, shared by the conv programs; convGeometryUniforms gives their values. */
-export const CONV_GEOMETRY_UNIFORMS =
-  'inH : i32, inW : i32, inC : i32, outH : i32, outW : i32, outC : i32, kH : i32, kW : i32, strideH : i32, strideW : i32, ' +
-  'padTop : i32, padLeft : i32,';
-
-/** The geometry's uniform values in CONV_GEOMETRY_UNIFORMS order, then `extra` (all i32). */
-export function convGeometryUniforms(g: ConvGeometry, ...extra: number[]): ProgramUniform[] {
-  return [g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft, ...extra]
-    .map((v) => ({ type: 'int32' as const, data: [v] }));
 }
 
 export const CONV_FILTER_UNIFORMS = `${CONV_GEOMETRY_UNIFORMS} rows : i32, positions : i32, chunk : i32, tilesR : i32, tilesC : i32,`;

@@ -5,11 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { relToMax, useBackend } from '../../../test/helpers/backends.ts';
-import { explicitPad, type ConvCase } from '../../../test/helpers/conv_cases.ts';
-import { assertNoGPUErrors } from '../../node/webgpu.ts';
-import { planDirectSplits, planSplits } from './conv_backprop_filter_webgpu.ts';
-import { registerWebGPUKernels, useKernelPath, useFastConvBackpropFilter, type KernelPath } from './register_webgpu.ts';
+import { relToMax, useBackend } from '../../../../test/helpers/backends.ts';
+import { explicitPad, type ConvCase } from '../../../../test/helpers/conv_cases.ts';
+import { assertNoGPUErrors } from '../../../node/webgpu.ts';
+import { planDirectSplits, planSplits } from './program.ts';
+import { configureKernels, DEFAULT_KERNEL_OPTIONS, prepareKernels, type KernelPath } from '../registry.ts';
 
 type Case = ConvCase;
 const explicit = explicitPad;
@@ -45,20 +45,17 @@ const PATHS: Array<[KernelPath, string]> = [['tiled', 'tiled implicit GEMM, spli
 describe('Conv2DBackpropFilter on webgpu', () => {
   beforeAll(async () => {
     await useBackend('webgpu');
-    registerWebGPUKernels();
+    prepareKernels();
   });
-  afterAll(() => {
-    useKernelPath('auto');
-    useFastConvBackpropFilter(true);
-  });
+  afterAll(() => configureKernels(DEFAULT_KERNEL_OPTIONS));
 
   for (const [path, title] of PATHS) {
     for (const c of CASES) {
       it(`${title} matches tfjs's own kernel and tfjs cpu: ${c.name}`, async () => {
-        useKernelPath(path);
-        useFastConvBackpropFilter(false);
+        configureKernels({ path: path });
+        configureKernels({ convBackpropFilter: 'tfjs' });
         const tfjsWebgpu = await filterGrad(c, 11);
-        useFastConvBackpropFilter(true);
+        configureKernels({ convBackpropFilter: 'gazecam' });
         const ours = await filterGrad(c, 11);
         assertNoGPUErrors(c.name);
         await useBackend('cpu');
@@ -71,9 +68,9 @@ describe('Conv2DBackpropFilter on webgpu', () => {
   }
 
   it('really swaps the registered kernel', () => {
-    useFastConvBackpropFilter(false);
+    configureKernels({ convBackpropFilter: 'tfjs' });
     const theirs = tf.getKernel('Conv2DBackpropFilter', 'webgpu')!.kernelFunc;
-    useFastConvBackpropFilter(true);
+    configureKernels({ convBackpropFilter: 'gazecam' });
     const ours = tf.getKernel('Conv2DBackpropFilter', 'webgpu')!.kernelFunc;
     expect(ours).not.toBe(theirs);
   });

@@ -14,7 +14,7 @@
  * corrections) are f32 uniforms, not WGSL text, so one pipeline serves every step; only whether
  * weight decay is read is baked in (it decides the inputs), and it is in `shaderKey`.
  */
-import { ElementwiseProgram } from './webgpu_program.ts';
+import { ElementwiseProgram } from '../webgpu_program.ts';
 
 /**
  * g = grad + param * weightDecay, or grad alone: the L2 term torch.optim adds to the gradient.

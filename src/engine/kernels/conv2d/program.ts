@@ -13,8 +13,8 @@
  * y[n, co] = sum over (kh, kw, ci) of x[b, oy*sh + kh - pt, ox*sw + kw - pl, ci] * w[kh, kw, ci, co],
  * with n = (b, oy, ox) and zeros outside the image; the reference is tfjs's own conv2d.
  */
-import { CONV_GEOMETRY_UNIFORMS, convGeometryUniforms, type ConvGeometry } from './conv_backprop_filter_webgpu.ts';
-import { WorkItemProgram, type ProgramUniform } from './webgpu_program.ts';
+import { CONV_GEOMETRY_UNIFORMS, convGeometryUniforms, type ConvGeometry } from '../conv_geometry.ts';
+import { WorkItemProgram, type ProgramUniform } from '../webgpu_program.ts';
 
 const BLOCK = 4;
 
