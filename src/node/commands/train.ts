@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { datasetReport, scanDataset } from '../../data/index.ts';
-import { importSafetensors } from '../../engine/io/torchvision.ts';
+import { loadPretrained, readWeightsFile, WeightsFileError } from '../../engine/io/index.ts';
 import { buildRunManifest } from '../../engine/io/run_manifest.ts';
 import { RESNET_ARCHS } from '../../engine/model/index.ts';
 import {
@@ -47,7 +47,8 @@ export const usage = `usage: gazecam train <dataset> --out <run> [options]
   --schedule S      ${SCHEDULES.join('|')} (default cosine)
   --seed N          weights, data order and split (default 0)
   --sigma PX        fixation Gaussian sigma in original pixels (default: the format's recipe)
-  --init FILE       start from torchvision weights (model.safetensors); a different fc is re-initialised
+  --init FILE       start from weights: a torchvision .pth state_dict or a .safetensors (torchvision, timm,
+                    GazeCAM export); an fc for another class count is re-initialised
   --resume          continue from <run>/${CHECKPOINT_FILE}
   --checkpoint-every N  also checkpoint every N steps (default: each epoch)
   --backend B       ${BACKEND_CHOICES.join('|')} (default webgpu, through Dawn)
@@ -113,14 +114,25 @@ export async function run(argv: string[]): Promise<number> {
 
   const model = createModelFor(config, dataset.classNames.length);
   if (flags.init && !resume) {
-    const bytes = new Uint8Array(await readFile(flags.init as string));
-    let imported;
+    // Format from the bytes (torch.save archive or safetensors); a bad file is one line, exit 1.
+    const initFile = flags.init as string;
     try {
-      imported = importSafetensors(model, bytes, null, {});
-    } catch {
-      imported = importSafetensors(model, bytes, null, { skipFc: true }); // e.g. ImageNet's 1000-class fc
+      const bytes = await readFile(initFile).catch((err: Error) => {
+        throw new WeightsFileError(initFile, `cannot be read (${err.message})`);
+      });
+      const weights = readWeightsFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), initFile);
+      const imported = loadPretrained(model, weights.tensors, initFile);
+      const fc = imported.freshClassifier
+        ? `; fc re-initialised for ${dataset.classNames.length} classes${imported.droppedClasses ? ` (the file's is for ${imported.droppedClasses})` : ''}`
+        : '';
+      const what = [weights.format === 'torch-zip' ? 'torch.save archive' : 'safetensors', ...weights.notes].join('; ');
+      progress.log(`initialised from ${initFile} (${what}): ${imported.loaded.length} tensors loaded${fc}`);
+    } catch (err) {
+      if (!(err instanceof WeightsFileError)) throw err;
+      model.dispose();
+      console.error(`gazecam train: --init ${err.message}`);
+      return 1;
     }
-    progress.log(`initialised from ${flags.init}: ${imported.loaded.length} tensors loaded, ${imported.kept.length} kept (${imported.kept.map((k) => k.name).slice(0, 3).join(', ')})`);
   }
 
   const onEvent = async (e: TrainEvent) => {
