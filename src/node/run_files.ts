@@ -1,10 +1,11 @@
-/** Writing a run folder: atomic file writes (a crash never leaves half a checkpoint) and exports. */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+/** Writing a run folder: atomic file writes (a crash never leaves half a checkpoint) and the run's artefacts. */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { exportSafetensors, importSafetensors } from '../engine/io/torchvision.ts';
+import { fileURLToPath } from 'node:url';
+import { importSafetensors } from '../engine/io/torchvision.ts';
 import { createModelFor } from '../engine/train/loop.ts';
-import { exportTfjs, TFJS_WEIGHTS_FILE } from '../engine/io/tfjs_export.ts';
 import type { RunManifest } from '../engine/io/run_manifest.ts';
+import { runArtifacts, type PythonSources } from '../engine/run/index.ts';
 import type { ResNet } from '../engine/model/index.ts';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -16,23 +17,18 @@ export async function writeAtomic(path: string, data: Uint8Array | string): Prom
   await rename(tmp, path);
 }
 
-/** model.safetensors (+ gaze_head.safetensors), tfjs/model.json + weights, run.json. */
-export async function writeRunExports(out: string, model: ResNet, manifest: RunManifest): Promise<string[]> {
-  const meta = { 'gazecam.run': JSON.stringify({ classNames: manifest.classNames, preprocess: manifest.preprocess, model: manifest.model }) };
-  const { model: weights, gazeHead } = await exportSafetensors(model, meta);
-  const written = [join(out, 'model.safetensors')];
-  await writeAtomic(written[0], weights);
-  if (gazeHead) {
-    written.push(join(out, 'gaze_head.safetensors'));
-    await writeAtomic(written[1], gazeHead);
-  }
-  const tfjs = await exportTfjs(model);
-  await writeAtomic(join(out, 'tfjs', 'model.json'), JSON.stringify(tfjs.modelJson));
-  await writeAtomic(join(out, 'tfjs', TFJS_WEIGHTS_FILE), tfjs.weights);
-  written.push(join(out, 'tfjs', 'model.json'));
-  await writeAtomic(join(out, 'run.json'), JSON.stringify(manifest, null, 2) + '\n');
-  written.push(join(out, 'run.json'));
-  return written;
+/** The run's artefacts (the files of an export) into `out`, each written atomically; returns their paths. */
+export async function writeRunArtifacts(out: string, model: ResNet, manifest: RunManifest): Promise<string[]> {
+  const files = await runArtifacts(model, manifest, await pythonSources());
+  for (const file of files) await writeAtomic(join(out, ...file.path.split('/')), file.data);
+  return files.map((f) => join(out, f.path));
+}
+
+/** The gazecam_torch modules every export ships, read from the repository's python/ package. */
+async function pythonSources(): Promise<PythonSources> {
+  const dir = fileURLToPath(new URL('../../python/gazecam_torch/', import.meta.url));
+  const [models, safetensors] = await Promise.all([readFile(join(dir, 'models.py'), 'utf8'), readFile(join(dir, 'safetensors.py'), 'utf8')]);
+  return { models, safetensors };
 }
 
 /** Reads a run folder written by `gazecam train` and rebuilds its model with the trained weights. */

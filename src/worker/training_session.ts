@@ -1,20 +1,18 @@
 /**
- * One training run in the worker: settings -> validated TrainConfig -> preprocessed data -> the
- * engine's runTraining loop, with its events turned into protocol messages. Pause and stop are
- * honoured between steps (the loop checks them); stop writes a checkpoint first. The model and the
- * last checkpoint stay here after the run for export.
+ * One training run in the worker, in named steps: prepare (the engine's prepareRun: config, data,
+ * model, initial weights; a folder run's arrays kept for a resume), train (the engine's loop, its
+ * events turned into protocol messages), finish. Pause and stop are honoured between steps; stop
+ * writes a checkpoint first. The model and the last checkpoint stay here after the run for export.
  */
 import * as tf from '@tensorflow/tfjs';
-import { importSafetensors } from '../engine/io/torchvision.ts';
 import type { ResNet } from '../engine/model/index.ts';
+import { prepareRun, type PreparedRun } from '../engine/run/index.ts';
 import {
-  createModelFor,
-  prepareTrainData,
-  resolveConfig,
   runTraining,
   type TrainConfig,
   type TrainData,
   type EpochRecord,
+  type RunResult,
   type SplitMetrics,
   type TrainEvent,
 } from '../engine/train/index.ts';
@@ -66,6 +64,16 @@ export function summariseSavedRun(run: SavedRun): SavedRunSummary {
     epochs: meta.config.epochs,
     globalStep: meta.globalStep,
   };
+}
+
+/** Where the run's data came from and how it is kept, for the checkpoints saved to IndexedDB. */
+interface RunOrigin {
+  runId: string;
+  source: 'demo' | 'folder';
+  name: string;
+  report: DatasetReport;
+  fingerprint: string;
+  dataStored: boolean;
 }
 
 export class TrainingSession {
@@ -134,16 +142,75 @@ export class TrainingSession {
   }
 
   /**
+   * A fresh run from `settings`, or with `resume` (checkpoint bytes) the interrupted run continued:
+   * its own config, same data order, from the saved step.
+   */
+  async run(start: { settings: TrainSettings } | { resume: Uint8Array; runId?: string }, input: RunInput): Promise<void> {
+    if (this.running) throw new Error('A training run is already in progress: stop it first.');
+    this.running = true;
+    this.stopRequested = false;
+    this.paused = false;
+    try {
+      const { prepared, origin } = await this.prepare(start, input);
+      const result = await this.train(prepared, origin);
+      await this.finish(result, prepared.config);
+    } catch (err) {
+      await this.announceSavedRun();
+      this.post({ type: 'trainingFinished', outcome: 'failed', message: err instanceof Error ? err.message : String(err), test: null });
+    } finally {
+      this.running = false;
+      this.paused = false;
+    }
+  }
+
+  /** Step 1: the engine's prepareRun, then the model and run state held here for export. */
+  private async prepare(start: { settings: TrainSettings } | { resume: Uint8Array; runId?: string }, input: RunInput) {
+    const resume = 'resume' in start ? start.resume : undefined;
+    const runId = ('runId' in start ? start.runId : undefined) ?? crypto.randomUUID();
+    const { name, report } = input.kind === 'scanned' ? input.loaded : { name: input.stored.datasetName, report: input.stored.report };
+    const source = input.kind === 'scanned'
+      ? { kind: 'dataset' as const, dataset: input.loaded.dataset, entries: input.loaded.entries }
+      : { kind: 'preprocessed' as const, data: input.stored.data, dataset: { format: report.format, images: report.images, splits: report.splits, problems: report.problems.length } };
+    const init = this.initWeights ? { bytes: this.initWeights.bytes, fileName: this.initWeights.report.fileName } : undefined;
+    this.model?.dispose();
+    this.model = null;
+    const prepared = await prepareRun({
+      config: { ...('settings' in start ? start.settings : {}), logEvery: STUDIO_LOG_EVERY },
+      source,
+      resume,
+      init,
+      checkpointsPerEpoch: CHECKPOINTS_PER_EPOCH,
+      onPreprocess: (done, total) => {
+        if (done === total || done % 16 === 0) this.post({ type: 'trainingPreparing', done, total });
+      },
+    });
+    const origin: RunOrigin = {
+      runId,
+      source: input.kind === 'scanned' ? input.loaded.source : 'folder',
+      name,
+      report,
+      fingerprint: input.kind === 'stored' ? input.stored.datasetFingerprint : await datasetFingerprint(input.loaded),
+      dataStored: input.kind === 'stored',
+    };
+    if (input.kind === 'scanned') origin.dataStored = await this.keepRunData(origin, input.loaded, prepared.data);
+    Object.assign(this, {
+      model: prepared.model, config: prepared.config, classNames: prepared.classNames,
+      lastCheckpoint: null, history: prepared.history, test: null, dataset: { name, report },
+    });
+    return { prepared, origin };
+  }
+
+  /**
    * Keeps a folder run's arrays for a resume after a reload (see run_store.ts); a demo run needs
    * none, and an older run's arrays would only take space. Returns whether they were kept.
    */
-  private async keepRunData(runId: string, fingerprint: string, loaded: LoadedDataset, data: TrainData): Promise<boolean> {
+  private async keepRunData(origin: RunOrigin, loaded: LoadedDataset, data: TrainData): Promise<boolean> {
     try {
       if (loaded.source !== 'folder') {
         await runStore.clearData();
         return false;
       }
-      await runStore.saveData({ runId, datasetName: loaded.name, datasetFingerprint: fingerprint, report: loaded.report, data });
+      await runStore.saveData({ runId: origin.runId, datasetName: loaded.name, datasetFingerprint: origin.fingerprint, report: loaded.report, data });
       return true;
     } catch (err) {
       this.post({
@@ -156,182 +223,131 @@ export class TrainingSession {
     }
   }
 
-  /**
-   * A fresh run from `settings`, or with `resume` (checkpoint bytes) the interrupted run continued:
-   * its own config, same data order, from the saved step.
-   */
-  async run(start: { settings: TrainSettings } | { resume: Uint8Array; runId?: string }, input: RunInput): Promise<void> {
-    const resume = 'resume' in start ? start.resume : undefined;
-    const settings = 'settings' in start ? start.settings : undefined;
-    if (this.running) throw new Error('A training run is already in progress: stop it first.');
-    this.running = true;
-    this.stopRequested = false;
-    this.paused = false;
-    try {
-      const resumed = resume ? readCheckpointMeta(resume) : null;
-      const source = input.kind === 'scanned' ? input.loaded.source : 'folder';
-      const { name, report } = input.kind === 'scanned' ? input.loaded : { name: input.stored.datasetName, report: input.stored.report };
-      const classNames = input.kind === 'scanned' ? input.loaded.dataset.classNames : input.stored.data.classNames;
-      if (resumed && resumed.classNames.join('\n') !== classNames.join('\n')) {
-        throw new Error(
-          `The saved run was trained on classes [${resumed.classNames.join(', ')}]; this dataset has [${classNames.join(', ')}]. ` +
-            'Load the same dataset to resume, or discard the saved run.',
-        );
-      }
-      let config = resumed ? resumed.config : resolveConfig({ ...settings, logEvery: STUDIO_LOG_EVERY });
-      if (classNames.length < 2) {
-        throw new Error(`The dataset has ${classNames.length} class(es); training needs at least 2 (images/<label>/...).`);
-      }
-      const runId = ('runId' in start ? start.runId : undefined) ?? crypto.randomUUID();
-      let data: TrainData;
-      let dataStored: boolean;
-      const fingerprint = input.kind === 'stored' ? input.stored.datasetFingerprint : await datasetFingerprint(input.loaded);
-      if (input.kind === 'stored') {
-        data = input.stored.data;
-        dataStored = true;
-        if (data.size !== config.size) {
-          throw new Error(`The kept images are ${data.size} px but the run trains at ${config.size} px: discard the saved run.`);
-        }
-      } else {
-        data = await prepareTrainData(input.loaded.dataset, input.loaded.entries, config.size, {
-          gazeSigmaPx: config.gazeSigmaPx,
-          onProgress: (done, total) => {
-            if (done === total || done % 16 === 0) this.post({ type: 'trainingPreparing', done, total });
-          },
-        });
-        dataStored = await this.keepRunData(runId, fingerprint, input.loaded, data);
-      }
-      if (!resumed) {
-        const stepsPerEpoch = Math.floor(data.train.count / Math.max(1, Math.min(config.batch, data.train.count)));
-        config = resolveConfig({ ...config, checkpointEvery: Math.max(1, Math.ceil(stepsPerEpoch / CHECKPOINTS_PER_EPOCH)) });
-      }
-      const runConfig = config;
-      this.model?.dispose();
-      const model = createModelFor(config, classNames.length);
-      const history = resumed ? resumed.history : [];
-      Object.assign(this, { model, config, classNames, lastCheckpoint: null, history, test: null, dataset: { name, report } });
-      if (this.initWeights && !resumed) {
-        // Throws StateDictMismatchError naming every mismatch if the settings changed since the import.
-        importSafetensors(model, this.initWeights.bytes, null, { skipFc: this.initWeights.report.freshClassifier, castFloats: true });
-      }
-      const overlay = pickOverlaySamples(data.val, classNames.length, OVERLAY_IMAGES);
-      const batch = Math.min(config.batch, data.train.count);
-      let progressCount = 0;
-      let lastProgressAt = 0;
-      let lastFrameAt = performance.now();
-
-      const sendFrame = async (step: number) => {
-        if (overlay.length === 0) return;
-        const items = await renderCamFrame(model, data.val, overlay, runConfig, classNames, batch);
-        this.post({ type: 'camFrame', step, classNames, items });
-      };
-
-      const onEvent = async (e: TrainEvent) => {
-        switch (e.type) {
-          case 'start':
-            this.post({
-              type: 'trainingStarted',
-              config: runConfig,
-              classNames,
-              stepsPerEpoch: e.stepsPerEpoch,
-              totalSteps: e.totalSteps,
-              history,
-            });
-            return sendFrame(0);
-          case 'step': {
-            const now = performance.now();
-            const lastOfEpoch = e.stepInEpoch === Math.floor(e.totalSteps / runConfig.epochs);
-            if (now - lastProgressAt < PROGRESS_MIN_INTERVAL_MS && !lastOfEpoch) return;
-            lastProgressAt = now;
-            this.post({
-              type: 'trainingProgress',
-              progress: {
-                epoch: e.epoch + 1,
-                epochs: runConfig.epochs,
-                step: e.globalStep,
-                totalSteps: e.totalSteps,
-                lr: e.lr,
-                loss: e.loss,
-                imagesPerSec: e.imagesPerSec,
-                etaSec: Number.isFinite(e.etaSec) ? e.etaSec : null,
-              },
-            });
-            if (++progressCount % FRAMES_EVERY_PROGRESS === 0 && now - lastFrameAt >= FRAME_MIN_INTERVAL_MS) {
-              await sendFrame(e.globalStep);
-              lastFrameAt = performance.now();
-            }
-            return;
+  /** Step 2: the engine's loop, with pause, stop and the corrupt-weights test hook between steps. */
+  private async train(prepared: PreparedRun, origin: RunOrigin): Promise<RunResult> {
+    const { model } = prepared;
+    return runTraining({
+      config: prepared.config,
+      data: prepared.data,
+      model,
+      resume: prepared.resume,
+      onEvent: this.eventsFor(prepared, origin),
+      control: {
+        shouldStop: () => this.stopRequested,
+        waitWhilePaused: () => {
+          // Between steps is the one place no step holds the weights: the test hook acts here.
+          if (this.corruptRequested) {
+            this.corruptRequested = false;
+            const fc = model.fcWeight();
+            tf.tidy(() => fc.assign(tf.fill(fc.shape, Number.NaN)));
           }
-          case 'epoch':
-            this.history = [...this.history, e.record];
-            this.post({ type: 'trainingEpoch', record: e.record });
-            return;
-          case 'checkpoint': {
-            this.lastCheckpoint = e.bytes;
-            const saved: SavedRun = {
-              savedAt: new Date().toISOString(),
-              runId,
-              datasetSource: source,
-              datasetName: name,
-              datasetImages: report.images,
-              dataStored,
-              datasetFingerprint: fingerprint,
-              checkpoint: e.bytes,
-            };
-            try {
-              await runStore.save(saved);
-            } catch (err) {
-              this.post({ type: 'error', message: `Could not keep the checkpoint in this browser: ${String(err)}. Training continues.` });
-            }
-            return;
-          }
-          case 'done':
-            this.test = e.test;
-            return;
-        }
-      };
-
-      const result = await runTraining({
-        config,
-        data,
-        model,
-        resume,
-        onEvent,
-        control: {
-          shouldStop: () => this.stopRequested,
-          waitWhilePaused: () => {
-            // Between steps is the one place no step holds the weights: the test hook acts here.
-            if (this.corruptRequested) {
-              this.corruptRequested = false;
-              const fc = model.fcWeight();
-              tf.tidy(() => fc.assign(tf.fill(fc.shape, Number.NaN)));
-            }
-            if (!this.paused) return Promise.resolve();
-            this.post({ type: 'trainingPaused' });
-            return new Promise<void>((wake) => this.resumeWaiters.push(wake));
-          },
+          if (!this.paused) return Promise.resolve();
+          this.post({ type: 'trainingPaused' });
+          return new Promise<void>((wake) => this.resumeWaiters.push(wake));
         },
-      });
-      if (!result.stopped) {
-        await sendFrame(-1);
-        await runStore.clear().catch(() => undefined);
-        this.post({ type: 'savedRun', run: null });
+      },
+    });
+  }
+
+  /**
+   * The loop's events as protocol messages: progress throttled by time, CAM frames every few
+   * progress messages, each checkpoint kept in IndexedDB for a resume after a reload.
+   */
+  private eventsFor(prepared: PreparedRun, origin: RunOrigin): (e: TrainEvent) => Promise<void> {
+    const { config, data, model, classNames } = prepared;
+    const overlay = pickOverlaySamples(data.val, classNames.length, OVERLAY_IMAGES);
+    const batch = Math.min(config.batch, data.train.count);
+    let progressCount = 0;
+    let lastProgressAt = 0;
+    let lastFrameAt = performance.now();
+    this.sendFrame = async (step: number) => {
+      if (overlay.length === 0) return;
+      const items = await renderCamFrame(model, data.val, overlay, config, classNames, batch);
+      this.post({ type: 'camFrame', step, classNames, items });
+    };
+    return async (e: TrainEvent) => {
+      switch (e.type) {
+        case 'start':
+          this.post({
+            type: 'trainingStarted',
+            config,
+            classNames,
+            stepsPerEpoch: e.stepsPerEpoch,
+            totalSteps: e.totalSteps,
+            history: prepared.history,
+          });
+          return this.sendFrame(0);
+        case 'step': {
+          const now = performance.now();
+          const lastOfEpoch = e.stepInEpoch === Math.floor(e.totalSteps / config.epochs);
+          if (now - lastProgressAt < PROGRESS_MIN_INTERVAL_MS && !lastOfEpoch) return;
+          lastProgressAt = now;
+          this.post({
+            type: 'trainingProgress',
+            progress: {
+              epoch: e.epoch + 1,
+              epochs: config.epochs,
+              step: e.globalStep,
+              totalSteps: e.totalSteps,
+              lr: e.lr,
+              loss: e.loss,
+              imagesPerSec: e.imagesPerSec,
+              etaSec: Number.isFinite(e.etaSec) ? e.etaSec : null,
+            },
+          });
+          if (++progressCount % FRAMES_EVERY_PROGRESS === 0 && now - lastFrameAt >= FRAME_MIN_INTERVAL_MS) {
+            await this.sendFrame(e.globalStep);
+            lastFrameAt = performance.now();
+          }
+          return;
+        }
+        case 'epoch':
+          this.history = [...this.history, e.record];
+          this.post({ type: 'trainingEpoch', record: e.record });
+          return;
+        case 'checkpoint': {
+          this.lastCheckpoint = e.bytes;
+          const saved: SavedRun = {
+            savedAt: new Date().toISOString(),
+            runId: origin.runId,
+            datasetSource: origin.source,
+            datasetName: origin.name,
+            datasetImages: origin.report.images,
+            dataStored: origin.dataStored,
+            datasetFingerprint: origin.fingerprint,
+            checkpoint: e.bytes,
+          };
+          try {
+            await runStore.save(saved);
+          } catch (err) {
+            this.post({ type: 'error', message: `Could not keep the checkpoint in this browser: ${String(err)}. Training continues.` });
+          }
+          return;
+        }
+        case 'done':
+          this.test = e.test;
+          return;
       }
-      if (result.stopped) await this.announceSavedRun();
-      this.post({
-        type: 'trainingFinished',
-        outcome: result.stopped ? 'stopped' : 'done',
-        message: result.stopped
-          ? 'Training stopped; a checkpoint of the last step was kept.'
-          : `Training finished: ${runConfig.epochs} epoch(s).`,
-        test: result.test,
-      });
-    } catch (err) {
+    };
+  }
+
+  /** The CAM overlay refresh of the current run (set up with its events). */
+  private sendFrame: (step: number) => Promise<void> = async () => {};
+
+  /** Step 3: the last CAM frame, the saved run cleared or announced, and the outcome. */
+  private async finish(result: RunResult, config: TrainConfig): Promise<void> {
+    if (result.stopped) {
       await this.announceSavedRun();
-      this.post({ type: 'trainingFinished', outcome: 'failed', message: err instanceof Error ? err.message : String(err), test: null });
-    } finally {
-      this.running = false;
-      this.paused = false;
+    } else {
+      await this.sendFrame(-1);
+      await runStore.clear().catch(() => undefined);
+      this.post({ type: 'savedRun', run: null });
     }
+    this.post({
+      type: 'trainingFinished',
+      outcome: result.stopped ? 'stopped' : 'done',
+      message: result.stopped ? 'Training stopped; a checkpoint of the last step was kept.' : `Training finished: ${config.epochs} epoch(s).`,
+      test: result.test,
+    });
   }
 }

@@ -1,34 +1,32 @@
 /**
- * `gazecam train <dataset> --out <run> [...]` (DESIGN.md section 3): scans the dataset, preprocesses
- * it once, trains on WebGPU through Dawn (or tfjs cpu), writes a checkpoint after every epoch
- * (atomically; `--resume` continues from it), then model.safetensors, tfjs/model.json and run.json.
+ * `gazecam train <dataset> --out <run> [...]` (DESIGN.md section 3): scans the dataset, sets the run
+ * up with the engine's prepareRun (preprocessing once, model, --init weights), trains on WebGPU
+ * through Dawn (or tfjs cpu), writes a checkpoint after every epoch (atomically; `--resume`
+ * continues from it), then the run's artefacts: the same files as the studio's export zip.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { datasetReport, scanDataset } from '../../data/index.ts';
-import { loadPretrained, readWeightsFile, WeightsFileError } from '../../engine/io/index.ts';
-import { buildRunManifest } from '../../engine/io/run_manifest.ts';
+import { detectWeightsFormat, WeightsFileError } from '../../engine/io/index.ts';
 import { RESNET_ARCHS } from '../../engine/model/index.ts';
+import { prepareRun, runManifestFor, RunSetupError, type PreparedRun } from '../../engine/run/index.ts';
 import {
-  createModelFor,
-  effectiveCamStride,
   GAZE_LOSSES,
   METHODS,
   OPTIMIZERS,
-  prepareTrainData,
+  readCheckpointMeta,
   resolveConfig,
   runTraining,
   SCHEDULES,
-  usesGazeHead,
   type TrainConfig,
   type TrainEvent,
 } from '../../engine/train/index.ts';
-import { parseArgs, UsageError } from '../args.ts';
+import { CliError, parseArgs, UsageError } from '../args.ts';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend.ts';
-import { entriesFromDirectory } from '../fs-dataset.ts';
+import { checkDatasetFolder, entriesFromDirectory } from '../fs-dataset.ts';
 import { bar, formatDuration, ProgressLine } from '../progress.ts';
-import { CHECKPOINT_FILE, writeAtomic, writeRunExports } from '../run_files.ts';
+import { CHECKPOINT_FILE, writeAtomic, writeRunArtifacts } from '../run_files.ts';
 import { assertNoGPUErrors } from '../webgpu.ts';
 
 export const usage = `usage: gazecam train <dataset> --out <run> [options]
@@ -40,7 +38,7 @@ export const usage = `usage: gazecam train <dataset> --out <run> [options]
   --lr X            peak learning rate (default 1e-3)
   --lambda X        gaze loss weight (default 1)
   --method M        ${METHODS.join('|')} (default cam)
-  --loss L          CAM loss: ${GAZE_LOSSES.join('|')} (default mse, the seed's; kl recommended)
+  --loss L          CAM loss: ${GAZE_LOSSES.join('|')} (default kl; mse is the seed's "Follow My Eye" loss)
   --cam-stride S    32|16|8 output stride of the CAM (default: largest giving >= 8x8)
   --cam-classes C   true|all: supervise the true-class CAM (default) or every class
   --optimizer O     ${OPTIMIZERS.join('|')} (default adam); --momentum X, --weight-decay X
@@ -72,25 +70,28 @@ export async function run(argv: string[]): Promise<number> {
     resume: { type: 'boolean' }, backend: { type: BACKEND_CHOICES }, json: { type: 'boolean' },
   });
   if (positional.length !== 1) throw new UsageError('expected exactly one dataset folder');
+  await checkDatasetFolder(positional[0]); // before anything slow, and before --out is asked for
   if (!flags.out) throw new UsageError('--out <run folder> is required');
   const out = flags.out as string;
   const partial: Partial<TrainConfig> = {};
   for (const [flag, field] of Object.entries(FLAG_TO_FIELD)) {
     if (flags[flag] !== undefined) (partial as Record<string, unknown>)[field] = field === 'camStride' ? Number(flags[flag]) : flags[flag];
   }
-  let config: TrainConfig;
-  try {
-    config = resolveConfig(partial);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
   const checkpointPath = join(out, CHECKPOINT_FILE);
-  const resume = flags.resume ? await readFile(checkpointPath).catch(() => {
+  const resume = flags.resume ? new Uint8Array(await readFile(checkpointPath).catch(() => {
     throw new UsageError(`--resume: no checkpoint at ${checkpointPath}; start without --resume`);
-  }) : undefined;
+  })) : undefined;
   if (!flags.resume && existsSync(checkpointPath)) {
     throw new UsageError(`${out} already holds a run (${CHECKPOINT_FILE}); pass --resume to continue it or choose another --out`);
   }
+  // A resumed run keeps its own config (its seed decides the split); a new one is checked here, before any work.
+  let config: TrainConfig;
+  try {
+    config = resume ? readCheckpointMeta(resume).config : resolveConfig(partial);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const init = flags.init && !resume ? await readInitFile(flags.init as string).catch(initError) : undefined;
 
   const progress = new ProgressLine();
   const adapter = await selectBackend((flags.backend as BackendChoice | undefined) ?? 'webgpu');
@@ -102,37 +103,26 @@ export async function run(argv: string[]): Promise<number> {
   progress.log(`dataset ${report.format}: ${report.images} images, ${report.withGaze} with gaze, ` +
     `train/val/test ${report.splits.train}/${report.splits.val}/${report.splits.test}, ${report.problems.length} problems`);
   for (const p of report.problems.slice(0, 10)) progress.log(`  problem: ${p.file}: ${p.error}`);
-  if (dataset.classNames.length < 2) throw new UsageError(`the dataset has ${dataset.classNames.length} class(es); training needs at least 2`);
 
-  const byPath = new Map(entries.map((e) => [e.path, e]));
-  const data = await prepareTrainData(dataset, byPath, config.size, {
-    gazeSigmaPx: config.gazeSigmaPx,
-    onProgress: (done, total) => progress.update(`preprocessing ${bar(done / total)} ${done}/${total}`),
+  const prepared: PreparedRun = await prepareRun({
+    config: partial,
+    source: { kind: 'dataset', dataset, entries: new Map(entries.map((e) => [e.path, e])) },
+    resume,
+    init,
+    onPreprocess: (done, total) => progress.update(`preprocessing ${bar(done / total)} ${done}/${total}`),
+  }).catch((err: unknown) => {
+    if (err instanceof RunSetupError) throw new CliError(err.message);
+    return initError(err);
   });
+  const { data, model } = prepared;
   progress.log(`preprocessed ${data.train.count + data.val.count + data.test.count} images to ${config.size} px` +
-    (data.problems.length ? `; ${data.problems.length} could not be loaded (first: ${data.problems[0].file}: ${data.problems[0].error})` : ''));
-
-  const model = createModelFor(config, dataset.classNames.length);
-  if (flags.init && !resume) {
-    // Format from the bytes (torch.save archive or safetensors); a bad file is one line, exit 1.
-    const initFile = flags.init as string;
-    try {
-      const bytes = await readFile(initFile).catch((err: Error) => {
-        throw new WeightsFileError(initFile, `cannot be read (${err.message})`);
-      });
-      const weights = readWeightsFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), initFile);
-      const imported = loadPretrained(model, weights.tensors, initFile);
-      const fc = imported.freshClassifier
-        ? `; fc re-initialised for ${dataset.classNames.length} classes${imported.droppedClasses ? ` (the file's is for ${imported.droppedClasses})` : ''}`
-        : '';
-      const what = [weights.format === 'torch-zip' ? 'torch.save archive' : 'safetensors', ...weights.notes].join('; ');
-      progress.log(`initialised from ${initFile} (${what}): ${imported.loaded.length} tensors loaded${fc}`);
-    } catch (err) {
-      if (!(err instanceof WeightsFileError)) throw err;
-      model.dispose();
-      console.error(`gazecam train: --init ${err.message}`);
-      return 1;
-    }
+    (data.problems.length ? `; ${data.problems.length} could not be loaded (first: ${data.problems[0]!.file}: ${data.problems[0]!.error})` : ''));
+  if (prepared.init) {
+    const i = prepared.init;
+    const fc = i.freshClassifier
+      ? `; fc re-initialised for ${prepared.classNames.length} classes${i.droppedClasses ? ` (the file's is for ${i.droppedClasses})` : ''}`
+      : '';
+    progress.log(`initialised from ${init!.fileName} (${init!.description}): ${i.loaded.length} tensors loaded${fc}`);
   }
 
   const onEvent = async (e: TrainEvent) => {
@@ -163,7 +153,7 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGINT', () => process.exit(130));
   };
   process.once('SIGINT', onSignal);
-  const result = await runTraining({ config, data, model, resume, onEvent, control: { shouldStop: () => stopRequested } });
+  const result = await runTraining({ config: prepared.config, data, model, resume, onEvent, control: { shouldStop: () => stopRequested } });
   process.off('SIGINT', onSignal);
   if (flags.backend !== 'cpu') assertNoGPUErrors('gazecam train');
   if (result.stopped) {
@@ -171,12 +161,8 @@ export async function run(argv: string[]): Promise<number> {
     model.dispose();
     return 130;
   }
-  const manifest = buildRunManifest({
-    config, classNames: dataset.classNames, camStride: effectiveCamStride(config), gazeHead: usesGazeHead(config),
-    history: result.history, test: result.test,
-    dataset: { format: report.format, images: report.images, splits: report.splits, problems: report.problems.length + data.problems.length },
-  });
-  const written = await writeRunExports(out, model, manifest);
+  const manifest = runManifestFor({ config: prepared.config, classNames: prepared.classNames, history: result.history, test: result.test, dataset: prepared.dataset });
+  const written = await writeRunArtifacts(out, model, manifest);
   model.dispose();
   const t = result.test!;
   progress.log(`test: acc ${t.accuracy.toFixed(3)} AUC ${t.macroAuc.toFixed(3)} CAM-gaze r ${t.camGazeR.toFixed(3)}` +
@@ -184,4 +170,21 @@ export async function run(argv: string[]): Promise<number> {
   progress.log(`wrote ${written.join(', ')}`);
   if (flags.json) process.stdout.write(JSON.stringify({ test: t, history: result.history }) + '\n');
   return 0;
+}
+
+/** A weights file the CLI cannot start from: one line naming the option and the file, exit code 1. */
+function initError(err: unknown): never {
+  if (err instanceof WeightsFileError) throw new CliError(`--init ${err.message}`);
+  throw err;
+}
+
+/** The --init file's bytes, and what it is (told from its bytes); a bad file is one line naming it. */
+async function readInitFile(fileName: string): Promise<{ bytes: Uint8Array; fileName: string; description: string }> {
+  const bytes = await readFile(fileName).catch((err: Error) => {
+    throw new WeightsFileError(fileName, `cannot be read (${err.message})`);
+  });
+  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const format = detectWeightsFormat(view);
+  if (!format) throw new WeightsFileError(fileName, 'is neither a torch.save archive (.pth) nor a safetensors file');
+  return { bytes: view, fileName, description: format === 'torch-zip' ? 'torch.save archive' : 'safetensors' };
 }

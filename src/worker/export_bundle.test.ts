@@ -4,18 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { crc32, zipStored } from './zip.ts';
+import { zipArtifacts } from './export_bundle.ts';
 
-describe('zipStored', () => {
-  it('computes the standard CRC-32', () => {
-    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
-  });
-
+describe('the export zip', () => {
   it('writes an archive Python zipfile reads back byte for byte', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gazecam-zip-'));
     try {
       const weights = Uint8Array.from({ length: 1000 }, (_, i) => (i * 37) & 0xff);
-      const zip = zipStored([
+      const zip = zipArtifacts([
         { path: 'run.json', data: new TextEncoder().encode('{"ok": true}\n') },
         { path: 'tfjs/weights.bin', data: weights },
       ]);
