@@ -13,10 +13,7 @@
  * parallel workgroups and write partial tiles [S, R*Co]; a second program sums the S partials.
  *
  * Staging decodes each invocation's filter row once and walks its positions incrementally instead
- * of dividing per element. A/B against the per-element decode, same process, paired medians of 9
- * (lavapipe, load 7-8): 1.66x on 3x3 16->16 at 16x16, 1.48x on the 64 px stem, 1.10x on ResNet-18's
- * 3x3 64->64 at 56x56, 0.95x on 3x3 128->128 at 8x8; identical results. TILE_K 32 instead of 16
- * measured worse overall (0.96x-1.33x against the same baseline).
+ * of dividing per element; TILE_K 16 measured better than 32 (docs/benchmarks.md).
  */
 import { CONV_GEOMETRY_UNIFORMS, convGeometryUniforms, type ConvGeometry } from '../conv_geometry.ts';
 import { GroupReductionProgram, planChunks, WorkItemProgram, type ProgramUniform } from '../webgpu_program.ts';

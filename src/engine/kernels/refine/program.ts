@@ -8,8 +8,7 @@
  *
  * The sigmoid-only variant (what the losses use) fuses normalise and sigmoid into one pass and
  * writes no cams map; its backward recomputes the x-upsampled rows and, from them, cams, and has no
- * dCams term. Measured A/B in one process (B16 7x7x512 -> 224 K3, fwd+bwd, lavapipe): 204 vs 217-237
- * ms for the two-output kernel, 1.10x.
+ * dCams term (docs/benchmarks.md has what that saves).
  *
  * Backward (3 dispatches): with g = dCams + dSig * 100 s (1 - s), r the (replaced) range and
  * nz = [range != 0]:  du_j = g_j / r + [j = argmin] (-S1 + nz S2) / r - [j = argmax] nz S2 / r,
