@@ -152,6 +152,10 @@ torch.save({"conv1.weight": conv, "payload": RunsSystem(path("marker_system"))},
 torch.save({"conv1.weight": conv, "payload": RunsEval(path("marker_eval"))}, path("evil_eval.pth"))
 torch.save({"conv1.weight": conv, "payload": RunsLoadFromBytes(path("marker_bytes"))}, path("evil_load_from_bytes.pth"))
 
+# A checkpoint carrying a Python object besides its state_dict.
+import argparse
+torch.save({"state_dict": {"fc.bias": torch.zeros(2)}, "args": argparse.Namespace(lr=0.1)}, path("checkpoint_with_args.pth"))
+
 # TorchScript and the legacy (pre-1.6) format.
 torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), path("scripted.pt"))
 torch.save({"fc.bias": torch.zeros(2)}, path("legacy.pth"), _use_new_zipfile_serialization=False)
@@ -432,6 +436,14 @@ describe('refused, one line naming the file, nothing executed', () => {
     const r = spawnSync(PYTHON, ['-c', load, ...cases.map(([name]) => file(name))], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
     for (const m of markers) expect(existsSync(file(m)), `${m} (torch.load ran the payload)`).toBe(true);
+  });
+
+  it('a checkpoint carrying another Python object (argparse.Namespace) says to save the state_dict on its own', () => {
+    const fileName = file('checkpoint_with_args.pth');
+    const err = refusal(() => readWeightsFile(readBytes(fileName), fileName));
+    expectOneLine(err, fileName);
+    expect(err.message).toContain('uses argparse.Namespace, a Python object that is not part of a state_dict');
+    expect(err.message).toContain('torch.save(model.state_dict()');
   });
 
   it('a truncated archive', () => {

@@ -1,6 +1,7 @@
 /**
  * Weights in and out: safetensors (torchvision state_dicts), torch.save `.pth` archives (read only,
- * through a safe pickle reader), explicit NCHW<->NHWC layouts, and the tfjs export. DOM-free and Node-free: callers read and write the bytes.
+ * through a safe pickle reader), explicit NCHW<->NHWC layouts, and the tfjs export. DOM-free and
+ * Node-free: callers read and write the bytes.
  */
 export {
   DTYPE_BYTES,

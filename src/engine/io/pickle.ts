@@ -95,8 +95,9 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
     return s;
   };
   const text = (n: number): string => {
+    const data = raw(n); // outside the try: a truncation is reported as such
     try {
-      return utf8.decode(raw(n));
+      return utf8.decode(data);
     } catch {
       return fail('a string is not valid UTF-8');
     }
@@ -237,6 +238,10 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
         break;
       case 0x8d: // BINUNICODE8
         stack.push(text(u64()));
+        break;
+      case 0x56: // UNICODE 'V' (protocol 0: raw-unicode-escape, one line)
+        stack.push(line().replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, u4: string, u8hex: string) =>
+          String.fromCodePoint(parseInt(u4 ?? u8hex, 16))));
         break;
       case 0x54: // BINSTRING 'T' (Python 2 str)
         stack.push(latin1.decode(raw(i32())));

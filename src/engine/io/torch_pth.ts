@@ -2,7 +2,7 @@
  * `torch.save` archives (the zip format PyTorch writes since 1.6, what torchvision publishes its
  * ImageNet ResNets as) read without Python: `<prefix>/data.pkl` is a protocol-2 pickle of the
  * state_dict whose tensors point, through persistent ids, at raw little-endian storages in
- * `<prefix>/data/<key>`; `<prefix>/version` and (PyTorch >= 1.10) `<prefix>/byteorder` sit beside.
+ * `<prefix>/data/<key>`; `<prefix>/version` and (newer PyTorch) `<prefix>/byteorder` sit beside.
  *
  * A pickle can run code (its GLOBALs name any Python function), so the pickle goes through the safe
  * reader in pickle.ts with an allow-list of the tensor-rebuild functions a state_dict uses; any other
@@ -60,7 +60,7 @@ const WRAPPER_PREFIXES = ['module.', '_orig_mod.'];
 const CODE_MODULES = new Set([
   'builtins', '__builtin__', 'os', 'posix', 'nt', 'subprocess', 'sys', 'shutil', 'socket', 'importlib', 'runpy',
   'pickle', '_pickle', 'marshal', 'types', 'ctypes', 'code', 'codecs', 'webbrowser', 'pty', 'commands', 'platform',
-  'functools', 'operator', 'torch.storage', 'torch.serialization', 'numpy', 'numpy.core.multiarray',
+  'functools', 'operator', 'torch.storage', 'torch.serialization',
 ]);
 
 export function isZipArchive(bytes: Uint8Array): boolean {
@@ -169,21 +169,27 @@ function resolveGlobal(module: string, name: string): unknown {
   return undefined;
 }
 
+/** Modules whose classes make up a model: their names in a pickle mean `torch.save(model)`. */
+const MODEL_MODULE = /^(torch\.nn|torchvision|timm|__main__|__torch__)(\.|$)/;
+
 /** Why a refused global was refused, and what to do instead. */
 function refusal(err: ForbiddenGlobalError): string {
   const q = err.qualifiedName;
   const save = 'Save only the weights: torch.save(model.state_dict(), "weights.pth")';
-  const runsCode = CODE_MODULES.has(err.module) || CODE_MODULES.has(err.module.split('.')[0]);
-  if (!runsCode && /^[A-Z]/.test(err.globalName) && !/^torch\.(?!nn\.)/.test(err.module)) {
-    return `refused: this looks like a whole pickled model (torch.save(model)): its pickle names the class ${q}, and ` +
-      `loading it would run Python code, so it was not read. ${save}`;
+  if (CODE_MODULES.has(err.module) || CODE_MODULES.has(err.module.split('.')[0])) {
+    return `refused: the pickle calls ${q}, which is not one of the tensor-rebuild functions a state_dict uses; ` +
+      `a pickle can run code, so it was never executed. ${save}`;
   }
-  if (!runsCode && err.module.startsWith('torch')) {
+  if (MODEL_MODULE.test(err.module)) {
+    return `refused: this looks like a whole pickled model (torch.save(model)): its pickle names the class ${q}, and ` +
+      `rebuilding it would run Python code, so it was not read. ${save}`;
+  }
+  if (err.module === 'torch' || err.module.startsWith('torch.')) {
     return `refused: the pickle uses ${q}, which is not one of the plain-tensor rebuild functions a state_dict uses ` +
       `(a tensor subclass, sparse or quantized tensor, or special dtype). ${save}`;
   }
-  return `refused: the pickle calls ${q}, which is not one of the tensor-rebuild functions a state_dict uses; ` +
-    `a pickle can run code, so it was never executed. ${save}`;
+  return `refused: the pickle uses ${q}, a Python object that is not part of a state_dict (a whole model, or an ` +
+    `extra saved in a checkpoint); rebuilding it would run Python code, so it was not read. ${save}`;
 }
 
 function describeValue(v: unknown): string {
