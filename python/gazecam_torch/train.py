@@ -331,6 +331,8 @@ def train(args, c, dist):
     if os.path.exists(out) and not os.path.isdir(out):
         raise UsageError("--out %s is a file; pass a folder" % out)
 
+    # Everything above is checked by every process alone: bad input fails before any process group.
+    dist.start()
     torch.manual_seed(c["seed"])
     cam_stride = effective_cam_stride(c["camStride"], c["size"])
     backbone = build_backbone(c["arch"], len(class_names), cam_stride)
@@ -536,7 +538,6 @@ def main(argv=None):
             raise UsageError("--max-steps must be >= 1, got %d" % args.max_steps)
         if dist.device.type == "cuda" and not torch.cuda.is_available():
             raise UsageError("--device cuda: this PyTorch has no CUDA device; use --device cpu")
-        dist.start()
         train(args, c, dist)
         return 0
     except (UsageError, PreparedDataError) as err:
