@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ResNet } from '../engine/model/index.ts';
+import { readWeightsFile } from '../engine/io/weights_file.ts';
 import { prepareRun, type PreparedRun } from '../engine/run/index.ts';
 import {
   runTraining,
@@ -171,7 +172,7 @@ export class TrainingSession {
     const source = input.kind === 'scanned'
       ? { kind: 'dataset' as const, dataset: input.loaded.dataset, entries: input.loaded.entries }
       : { kind: 'preprocessed' as const, data: input.stored.data, dataset: { format: report.format, images: report.images, splits: report.splits, problems: report.problems.length } };
-    const init = this.initWeights ? { bytes: this.initWeights.bytes, fileName: this.initWeights.report.fileName } : undefined;
+    const init = this.initWeights ? { tensors: readWeightsFile(this.initWeights.bytes, this.initWeights.report.fileName).tensors, fileName: this.initWeights.report.fileName } : undefined;
     this.model?.dispose();
     this.model = null;
     const prepared = await prepareRun({

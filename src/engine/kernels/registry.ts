@@ -1,10 +1,11 @@
 /**
- * Registers every GazeCAM kernel with tfjs's webgpu backend, once: the fused CAM, refine, batch-norm
- * and optimizer kernels with their gradients, and our replacements of tfjs's Conv2D and
+ * Registers every GazeCAM kernel with tfjs's webgpu backend, once: the fused CAM, refine, batch-norm,
+ * optimizer and augmentation kernels with their gradients, and our replacements of tfjs's Conv2D and
  * Conv2DBackpropFilter. A registration that throws is retried on the next call. The kernel path
  * ('auto') is decided here, once, from the adapter tfjs runs on.
  */
 import * as tf from '@tensorflow/tfjs';
+import { augmentKernels } from './augment/kernel.ts';
 import { batchNormKernels } from './batch_norm/kernel.ts';
 import { camKernels } from './cam/kernel.ts';
 import { CONV2D, conv2dKernel } from './conv2d/kernel.ts';
@@ -15,7 +16,7 @@ import { refineKernels } from './refine/kernel.ts';
 import { swapKernel } from './tfjs_kernels.ts';
 import type { KernelSet } from './webgpu_program.ts';
 
-const KERNEL_SETS: KernelSet[] = [camKernels, refineKernels, batchNormKernels, optimizerKernels];
+const KERNEL_SETS: KernelSet[] = [camKernels, refineKernels, batchNormKernels, optimizerKernels, augmentKernels];
 
 /** tfjs kernels we replace, and whether the options want ours. */
 const REPLACEMENTS = [

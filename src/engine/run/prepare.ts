@@ -4,7 +4,8 @@
  * adapter adds is only how it reads files and shows progress.
  */
 import { datasetReport, type Dataset, type EntryLookup } from '../../data/index.ts';
-import { loadPretrained, readWeightsFile, type PretrainedReport } from '../io/weights_file.ts';
+import type { StateDict } from '../io/torchvision.ts';
+import { loadPretrained, type PretrainedReport } from '../io/weights_file.ts';
 import type { ResNet } from '../model/index.ts';
 import { readCheckpointMeta } from '../train/checkpoint.ts';
 import { resolveConfig, type TrainConfig } from '../train/config.ts';
@@ -28,8 +29,8 @@ export interface PrepareRunInput {
   source: RunSource;
   /** checkpoint bytes to continue from */
   resume?: Uint8Array;
-  /** a weights file to start from (torchvision .pth, .safetensors, a GazeCAM export); ignored on resume */
-  init?: { bytes: Uint8Array; fileName: string };
+  /** a weights file to start from, as readWeightsFile read it (torchvision .pth, .safetensors, a GazeCAM export); ignored on resume */
+  init?: { tensors: StateDict; fileName: string };
   /** checkpoints per epoch on top of the config (the studio keeps four, so a reload loses little) */
   checkpointsPerEpoch?: number;
   onPreprocess?: (done: number, total: number) => void;
@@ -69,36 +70,34 @@ export async function prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
   }
   let config = resumed ? resumed.config : resolveConfig(input.config);
 
-  let data: TrainData;
-  let dataset: RunManifest['dataset'];
-  if (source.kind === 'preprocessed') {
-    data = source.data;
-    dataset = source.dataset;
-    if (data.size !== config.size) {
-      throw new RunSetupError(`The kept images are ${data.size} px but the run trains at ${config.size} px: start a new run from the folder.`);
-    }
-  } else {
-    data = await prepareTrainData(source.dataset, source.entries, config.size, { gazeSigmaPx: config.gazeSigmaPx, onProgress: input.onPreprocess });
-    const report = datasetReport(source.dataset);
-    dataset = { format: report.format, images: report.images, splits: report.splits, problems: report.problems.length + data.problems.length };
-  }
-  if (data.train.count === 0) {
-    throw new RunSetupError('The train split is empty: nothing to train on. Check the dataset report for problems.');
-  }
-  if (!resumed && input.checkpointsPerEpoch) {
-    const stepsPerEpoch = Math.floor(data.train.count / Math.min(config.batch, data.train.count));
-    config = resolveConfig({ ...config, checkpointEvery: Math.max(1, Math.ceil(stepsPerEpoch / input.checkpointsPerEpoch)) });
-  }
-
+  // The model and its initial weights first: a weights file that does not fit fails before any preprocessing.
   const model = createModelFor(config, classNames.length);
   let init: PretrainedReport | null = null;
-  if (input.init && !resumed) {
-    try {
-      init = loadPretrained(model, readWeightsFile(input.init.bytes, input.init.fileName).tensors, input.init.fileName);
-    } catch (err) {
-      model.dispose();
-      throw err;
+  let data: TrainData;
+  let dataset: RunManifest['dataset'];
+  try {
+    if (input.init && !resumed) init = loadPretrained(model, input.init.tensors, input.init.fileName);
+    if (source.kind === 'preprocessed') {
+      data = source.data;
+      dataset = source.dataset;
+      if (data.size !== config.size) {
+        throw new RunSetupError(`The kept images are ${data.size} px but the run trains at ${config.size} px: start a new run from the folder.`);
+      }
+    } else {
+      data = await prepareTrainData(source.dataset, source.entries, config.size, { gazeSigmaPx: config.gazeSigmaPx, onProgress: input.onPreprocess });
+      const report = datasetReport(source.dataset);
+      dataset = { format: report.format, images: report.images, splits: report.splits, problems: report.problems.length + data.problems.length };
     }
+    if (data.train.count === 0) {
+      throw new RunSetupError('The train split is empty: nothing to train on. Check the dataset report for problems.');
+    }
+    if (!resumed && input.checkpointsPerEpoch) {
+      const stepsPerEpoch = Math.floor(data.train.count / Math.min(config.batch, data.train.count));
+      config = resolveConfig({ ...config, checkpointEvery: Math.max(1, Math.ceil(stepsPerEpoch / input.checkpointsPerEpoch)) });
+    }
+  } catch (err) {
+    model.dispose();
+    throw err;
   }
   return { config, data, model, classNames, history: resumed?.history ?? [], resume: input.resume, init, dataset };
 }

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { f32Tensor, i64Tensor, parseSafetensors, serializeSafetensors, toFloat32, toIntegers } from '../io/safetensors.ts';
 import type { SafetensorsTensor } from '../io/safetensors.ts';
 import type { ResNet } from '../model/index.ts';
-import type { TrainConfig } from './config.ts';
+import { resolveConfig, type TrainConfig } from './config.ts';
 import type { Optimizer } from './optimizer.ts';
 import type { EpochRecord } from './loop.ts';
 
@@ -68,7 +68,8 @@ export function readCheckpointMeta(bytes: Uint8Array): CheckpointMeta {
   if (meta.format !== CHECKPOINT_FORMAT || meta.version > CHECKPOINT_VERSION) {
     throw new Error(`Unsupported checkpoint format ${meta.format} v${meta.version}; this build reads v${CHECKPOINT_VERSION}.`);
   }
-  return meta;
+  // Fields added since the checkpoint was written take their defaults (their neutral values).
+  return { ...meta, config: resolveConfig(meta.config) };
 }
 
 /** Restores model and optimizer in place; returns the metadata (position, config, history). */

@@ -14,8 +14,37 @@ export const OPTIMIZERS = ['adam', 'sgd'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 export const SCHEDULES = ['cosine', 'step', 'constant'] as const;
 export type ScheduleName = (typeof SCHEDULES)[number];
+export const AUGMENT_PRESETS = ['none', 'light', 'standard'] as const;
+export type AugmentPreset = (typeof AUGMENT_PRESETS)[number];
 
-export interface TrainConfig {
+/** The augmentation knobs; a preset sets them all, and any knob given alongside it wins. */
+export interface AugmentKnobs {
+  /** zoom range (1 = none; above 1 crops in, as a random resized crop), drawn log-uniformly */
+  augScaleMin: number;
+  augScaleMax: number;
+  /** largest shift, as a fraction of the image side, in x and in y */
+  augTranslate: number;
+  /** largest rotation either way, degrees */
+  augRotateDeg: number;
+  /** horizontal flip with probability 1/2; off by default, laterality matters on a chest X-ray */
+  augFlip: boolean;
+  /** largest brightness shift (added, image in [0,1]) */
+  augBrightness: number;
+  /** largest relative contrast change, around the image's mean */
+  augContrast: number;
+  /** largest |log gamma| */
+  augGamma: number;
+  /** standard deviation of added Gaussian noise */
+  augNoise: number;
+}
+
+export const AUGMENT_PRESET_KNOBS: Record<AugmentPreset, AugmentKnobs> = {
+  none: { augScaleMin: 1, augScaleMax: 1, augTranslate: 0, augRotateDeg: 0, augFlip: false, augBrightness: 0, augContrast: 0, augGamma: 0, augNoise: 0 },
+  light: { augScaleMin: 0.95, augScaleMax: 1.1, augTranslate: 0.04, augRotateDeg: 5, augFlip: false, augBrightness: 0.05, augContrast: 0.1, augGamma: 0.1, augNoise: 0.01 },
+  standard: { augScaleMin: 0.9, augScaleMax: 1.25, augTranslate: 0.08, augRotateDeg: 10, augFlip: false, augBrightness: 0.1, augContrast: 0.2, augGamma: 0.2, augNoise: 0.02 },
+};
+
+export interface TrainConfig extends AugmentKnobs {
   /** Backbone; torchvision names for resnet18/34/50, narrow variants for weak GPUs and tests. */
   arch: ResNetArch;
   /** Square input size in pixels; images and gaze maps are resized to size x size. */
@@ -59,6 +88,9 @@ export interface TrainConfig {
   logEvery: number;
   /** Write a resumable checkpoint every N steps (0: at the end of each epoch only). */
   checkpointEvery: number;
+  /** Training-time augmentation preset the aug* knobs started from (they hold what runs). Every
+   *  geometric change moves the gaze map with the image; photometric ones touch the image only. */
+  augment: AugmentPreset;
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
@@ -85,6 +117,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   gazeSigmaPx: 0,
   logEvery: 10,
   checkpointEvery: 0,
+  augment: 'none',
+  ...AUGMENT_PRESET_KNOBS.none,
 };
 
 export class ConfigError extends Error {
@@ -100,7 +134,9 @@ export function resolveConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
   for (const key of Object.keys(partial)) {
     check(key in DEFAULT_CONFIG, key, (partial as Record<string, unknown>)[key], `unknown field; known: ${Object.keys(DEFAULT_CONFIG).join(', ')}`);
   }
-  const c: TrainConfig = { ...DEFAULT_CONFIG, ...partial };
+  const preset = partial.augment ?? DEFAULT_CONFIG.augment;
+  check((AUGMENT_PRESETS as readonly string[]).includes(preset), 'augment', preset, AUGMENT_PRESETS.join('|'));
+  const c: TrainConfig = { ...DEFAULT_CONFIG, ...AUGMENT_PRESET_KNOBS[preset], ...partial };
   check(isResNetArch(c.arch), 'arch', c.arch, `one of ${RESNET_ARCHS.join(', ')}`);
   check(Number.isInteger(c.size) && c.size >= 32 && c.size <= 1024, 'size', c.size, 'an integer in [32, 1024]');
   check(Number.isInteger(c.batch) && c.batch >= 1 && c.batch <= 512, 'batch', c.batch, 'an integer in [1, 512]');
@@ -123,6 +159,14 @@ export function resolveConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
   check(c.gazeSigmaPx >= 0, 'gazeSigmaPx', c.gazeSigmaPx, '>= 0');
   check(Number.isInteger(c.logEvery) && c.logEvery >= 1, 'logEvery', c.logEvery, 'a positive integer');
   check(Number.isInteger(c.checkpointEvery) && c.checkpointEvery >= 0, 'checkpointEvery', c.checkpointEvery, 'an integer >= 0');
+  check(c.augScaleMin > 0 && c.augScaleMin <= c.augScaleMax && c.augScaleMax <= 4, 'augScaleMin', [c.augScaleMin, c.augScaleMax], '0 < augScaleMin <= augScaleMax <= 4');
+  check(c.augTranslate >= 0 && c.augTranslate <= 0.5, 'augTranslate', c.augTranslate, 'in [0, 0.5]');
+  check(c.augRotateDeg >= 0 && c.augRotateDeg <= 180, 'augRotateDeg', c.augRotateDeg, 'in [0, 180]');
+  check(typeof c.augFlip === 'boolean', 'augFlip', c.augFlip, 'true or false');
+  check(c.augBrightness >= 0 && c.augBrightness <= 1, 'augBrightness', c.augBrightness, 'in [0, 1]');
+  check(c.augContrast >= 0 && c.augContrast < 1, 'augContrast', c.augContrast, 'in [0, 1)');
+  check(c.augGamma >= 0 && c.augGamma <= 2, 'augGamma', c.augGamma, 'in [0, 2]');
+  check(c.augNoise >= 0 && c.augNoise <= 1, 'augNoise', c.augNoise, 'in [0, 1]');
   return c;
 }
 
@@ -135,3 +179,6 @@ export function effectiveCamStride(c: Pick<TrainConfig, 'camStride' | 'size'>): 
 
 export const usesCamLoss = (c: TrainConfig) => (c.method === 'cam' || c.method === 'both') && c.lambda > 0;
 export const usesGazeHead = (c: TrainConfig) => c.method === 'multitask' || c.method === 'both';
+/** True when any augmentation knob changes the input (the 'none' knobs are the identity). */
+export const usesAugmentation = (c: TrainConfig) =>
+  (Object.keys(AUGMENT_PRESET_KNOBS.none) as Array<keyof AugmentKnobs>).some((k) => c[k] !== AUGMENT_PRESET_KNOBS.none[k]);

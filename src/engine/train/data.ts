@@ -5,6 +5,8 @@
  * expanded to 3 normalised channels on the GPU.
  */
 import * as tf from '@tensorflow/tfjs';
+import { augmentToTensors } from '../kernels/augment/ops.ts';
+import { AUGMENT_PARAMS, Param, type AugmentDraw } from '../kernels/augment/reference.ts';
 import { preprocessDataset, type Dataset, type EntryLookup, type Problem, type Sample, type Split } from '../../data/index.ts';
 
 export interface SplitData {
@@ -122,26 +124,34 @@ export interface Batch {
 
 /**
  * The batch of the samples at `indices` (indices may repeat: eval pads its last batch so every
- * batch has the same shape, which keeps the WebGPU buffer pool from growing).
+ * batch has the same shape, which keeps the WebGPU buffer pool from growing). With `augmentation`
+ * the images and gaze maps go through the augmentation pass (training only).
  */
-export function makeBatch(data: SplitData, indices: number[], numClasses: number): Batch {
+export function makeBatch(data: SplitData, indices: number[], numClasses: number, augmentation: AugmentDraw | null = null): Batch {
   const pixels = data.size * data.size;
   const images = new Float32Array(indices.length * pixels);
   const gaze = new Float32Array(indices.length * pixels);
   const mask = new Float32Array(indices.length);
   const labels = new Int32Array(indices.length);
   indices.forEach((src, i) => {
+    let sum = 0;
     for (let p = 0; p < pixels; p++) {
-      images[i * pixels + p] = data.images[src * pixels + p] / 65535;
-      gaze[i * pixels + p] = data.gaze[src * pixels + p] / 255;
+      const v = data.images[src * pixels + p]! / 65535;
+      images[i * pixels + p] = v;
+      sum += v;
+      gaze[i * pixels + p] = data.gaze[src * pixels + p]! / 255;
     }
-    mask[i] = data.hasGaze[src];
-    labels[i] = data.labels[src];
+    // Contrast changes pivot on the image's own mean, known here for free.
+    if (augmentation) augmentation.params[i * AUGMENT_PARAMS + Param.Pivot] = sum / pixels;
+    mask[i] = data.hasGaze[src]!;
+    labels[i] = data.labels[src]!;
   });
   const shape: [number, number, number, number] = [indices.length, data.size, data.size, 1];
+  const inputs = augmentation
+    ? augmentToTensors(images, gaze, data.size, augmentation)
+    : { images: tf.tensor4d(images, shape), gaze: tf.tensor4d(gaze, shape) };
   return {
-    images: tf.tensor4d(images, shape),
-    gaze: tf.tensor4d(gaze, shape),
+    ...inputs,
     gazeMask: tf.tensor1d(mask),
     oneHot: tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).toFloat() as tf.Tensor2D),
   };

@@ -4,6 +4,7 @@ export { prepareTrainData, loadSamples, makeBatch, disposeBatch, normaliseImages
 export type { Batch, SplitData, TrainData } from './data.ts';
 export { crossEntropy, camGazeLoss, gazeHeadLoss, trueClassMap } from './losses.ts';
 export { Optimizer, learningRateAt } from './optimizer.ts';
+export { drawAugmentation, type AugmentDraw } from './augment.ts';
 export { computeLosses, trainStep } from './step.ts';
 export type { StepLosses } from './step.ts';
 export { evaluateSplit, paddedBatches } from './evaluate.ts';

@@ -62,8 +62,8 @@ forEachBackend('training loop', () => {
   }
 
   // Three short runs; the tfjs cpu backend alone takes minutes here on a loaded 2-core machine.
-  it('resumes from a mid-run checkpoint to exactly the uninterrupted result', { timeout: 600_000 }, async () => {
-    const config = tiny({ method: 'cam', loss: 'mse', optimizer: 'adam' });
+  for (const augment of ['none', 'standard'] as const) it(`resumes from a mid-run checkpoint to exactly the uninterrupted result (augment ${augment})`, { timeout: 600_000 }, async () => {
+    const config = tiny({ method: 'cam', loss: 'mse', optimizer: 'adam', augment, augFlip: augment !== 'none' });
     const full = await run(config);
     const stopped = await run(config, undefined, 10); // stops mid-epoch 2 (7 steps per epoch)
     expect(stopped.result.stopped).toBe(true);

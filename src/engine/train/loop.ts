@@ -8,6 +8,7 @@ import { hashString, mulberry32, shuffleInPlace } from '../../util/rng.ts';
 import { createResNet, DEFAULT_GAZE_HEAD, type ResNet } from '../model/index.ts';
 import { effectiveCamStride, usesGazeHead, type TrainConfig } from './config.ts';
 import { NonFiniteStateError, restoreCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.ts';
+import { drawAugmentation } from './augment.ts';
 import { disposeBatch, makeBatch, type TrainData } from './data.ts';
 import { evaluateSplit } from './evaluate.ts';
 import type { SplitMetrics } from './metrics.ts';
@@ -148,7 +149,7 @@ export async function runTraining(args: {
         }
         const globalStep = epoch * stepsPerEpoch + step;
         const lr = learningRateAt(c, globalStep, stepsPerEpoch);
-        const b = makeBatch(data.train, order.slice(step * batch, (step + 1) * batch), numClasses);
+        const b = makeBatch(data.train, order.slice(step * batch, (step + 1) * batch), numClasses, drawAugmentation(c, epoch, step, batch));
         const losses = trainStep(model, optimizer, b, c, lr);
         disposeBatch(b);
         const stacked = tf.stack([losses.total, losses.ce, losses.cam, losses.head]);

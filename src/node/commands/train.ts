@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { datasetReport, scanDataset } from '../../data/index.ts';
-import { detectWeightsFormat, WeightsFileError } from '../../engine/io/index.ts';
+import { readWeightsFile, WeightsFileError } from '../../engine/io/index.ts';
 import { RESNET_ARCHS } from '../../engine/model/index.ts';
 import { prepareRun, runManifestFor, RunSetupError, type PreparedRun } from '../../engine/run/index.ts';
 import {
@@ -178,13 +178,12 @@ function initError(err: unknown): never {
   throw err;
 }
 
-/** The --init file's bytes, and what it is (told from its bytes); a bad file is one line naming it. */
-async function readInitFile(fileName: string): Promise<{ bytes: Uint8Array; fileName: string; description: string }> {
+/** The --init file read before any slow work (format from its bytes); a bad file is one line naming it. */
+async function readInitFile(fileName: string) {
   const bytes = await readFile(fileName).catch((err: Error) => {
     throw new WeightsFileError(fileName, `cannot be read (${err.message})`);
   });
-  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const format = detectWeightsFormat(view);
-  if (!format) throw new WeightsFileError(fileName, 'is neither a torch.save archive (.pth) nor a safetensors file');
-  return { bytes: view, fileName, description: format === 'torch-zip' ? 'torch.save archive' : 'safetensors' };
+  const weights = readWeightsFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), fileName);
+  const description = [weights.format === 'torch-zip' ? 'torch.save archive' : 'safetensors', ...weights.notes].join('; ');
+  return { tensors: weights.tensors, fileName, description };
 }
