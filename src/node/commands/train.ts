@@ -12,6 +12,7 @@ import { readWeightsFile, WeightsFileError } from '../../engine/io/index.ts';
 import { RESNET_ARCHS } from '../../engine/model/index.ts';
 import { prepareRun, runManifestFor, RunSetupError, type PreparedRun } from '../../engine/run/index.ts';
 import {
+  AUGMENT_PRESETS,
   GAZE_LOSSES,
   METHODS,
   OPTIMIZERS,
@@ -56,7 +57,9 @@ const FLAG_TO_FIELD: Record<string, keyof TrainConfig> = {
   arch: 'arch', size: 'size', batch: 'batch', epochs: 'epochs', lr: 'lr', lambda: 'lambda', method: 'method',
   loss: 'loss', 'cam-stride': 'camStride', 'cam-classes': 'camClasses', optimizer: 'optimizer', momentum: 'momentum',
   'weight-decay': 'weightDecay', schedule: 'schedule', seed: 'seed', sigma: 'gazeSigmaPx', 'log-every': 'logEvery',
-  'checkpoint-every': 'checkpointEvery', 'multitask-loss': 'multitaskLoss',
+  'checkpoint-every': 'checkpointEvery', 'multitask-loss': 'multitaskLoss', augment: 'augment',
+  'aug-scale-min': 'augScaleMin', 'aug-scale-max': 'augScaleMax', 'aug-translate': 'augTranslate', 'aug-rotate': 'augRotateDeg',
+  'aug-flip': 'augFlip', 'aug-brightness': 'augBrightness', 'aug-contrast': 'augContrast', 'aug-gamma': 'augGamma', 'aug-noise': 'augNoise',
 };
 
 export async function run(argv: string[]): Promise<number> {
@@ -68,6 +71,9 @@ export async function run(argv: string[]): Promise<number> {
     schedule: { type: SCHEDULES }, seed: { type: 'int' }, sigma: { type: 'number' }, 'log-every': { type: 'int' },
     'checkpoint-every': { type: 'int' }, 'multitask-loss': { type: ['mse', 'kl'] }, init: { type: 'string' },
     resume: { type: 'boolean' }, backend: { type: BACKEND_CHOICES }, json: { type: 'boolean' },
+    augment: { type: AUGMENT_PRESETS }, 'aug-scale-min': { type: 'number' }, 'aug-scale-max': { type: 'number' },
+    'aug-translate': { type: 'number' }, 'aug-rotate': { type: 'number' }, 'aug-flip': { type: 'boolean' },
+    'aug-brightness': { type: 'number' }, 'aug-contrast': { type: 'number' }, 'aug-gamma': { type: 'number' }, 'aug-noise': { type: 'number' },
   });
   if (positional.length !== 1) throw new UsageError('expected exactly one dataset folder');
   await checkDatasetFolder(positional[0]); // before anything slow, and before --out is asked for
