@@ -8,23 +8,28 @@
  * - `convFilter`: our WGSL Conv2DBackpropFilter (A) vs tfjs's own (B); webgpu only
  * - `kernelPath:A:B`: the programs for CPU adapters (direct: barrier-free conv and batch norm) vs the tiled ones; webgpu only
  * - `batchNorm:A:B`: training-mode batch norm, fused (WGSL kernels) or reference (plain tfjs); webgpu only
+ * - `augment:A:B`: training-time augmentation presets (none, light, standard), batches built per step as the loop builds them
  * - `optimizer:A:B`: the optimizer update, fused (WGSL kernels) or composed (tfjs ops); webgpu only
  * - `flag:NAME:A:B`: a tfjs environment flag, values true, false or a number
  * DOM-free.
  */
 import * as tf from '@tensorflow/tfjs';
-import { resolveConfig } from '../engine/train/config.ts';
+import { AUGMENT_PRESETS, resolveConfig, type AugmentPreset } from '../engine/train/config.ts';
+import { drawAugmentation } from '../engine/train/augment.ts';
+import { disposeBatch, makeBatch } from '../engine/train/data.ts';
 import { createModelFor } from '../engine/train/loop.ts';
 import { Optimizer } from '../engine/train/optimizer.ts';
 import { trainStep } from '../engine/train/step.ts';
 import { configureKernels, kernelOptions, prepareKernels, type KernelOptions, type KernelPath } from '../engine/kernels/index.ts';
 import type { TimingOptions } from './timing.ts';
 import { median } from './timing.ts';
-import { syntheticBatch, type TrainingCase } from './training.ts';
+import { syntheticBatch, syntheticSplit, type TrainingCase } from './training.ts';
 
 export interface AbSide {
   label: string;
   apply(): void;
+  /** a training-time augmentation preset this side runs with (then each step builds its batch from CPU arrays, as the loop does) */
+  augment?: AugmentPreset;
 }
 
 export interface AbSpec {
@@ -108,6 +113,19 @@ export function parseAbSpec(spec: string): AbSpec {
       backends: ['webgpu'],
     };
   }
+  if (kind === 'augment') {
+    const [a, b] = [name, aRaw] as AugmentPreset[];
+    if (!a || !b || !AUGMENT_PRESETS.includes(a) || !AUGMENT_PRESETS.includes(b) || bRaw !== undefined) {
+      throw new AbSpecError(`ab augment takes two of ${AUGMENT_PRESETS.join(', ')}, e.g. augment:standard:none, got "${spec}"`);
+    }
+    return {
+      what: 'training-time augmentation',
+      a: { label: a, apply: () => {}, augment: a },
+      b: { label: b, apply: () => {}, augment: b },
+      restore: () => {},
+      backends: ['webgpu', 'webgl', 'cpu'],
+    };
+  }
   if (kind === 'optimizer') {
     const modes = ['fused', 'composed'] as const;
     const [a, b] = [name, aRaw] as Array<(typeof modes)[number]>;
@@ -132,7 +150,7 @@ export function parseAbSpec(spec: string): AbSpec {
       backends: name.startsWith('WEBGPU_') ? ['webgpu'] : name.startsWith('WEBGL_') ? ['webgl'] : ['webgpu', 'webgl', 'cpu'],
     };
   }
-  throw new AbSpecError(`ab must be convFilter, kernelPath:A:B, batchNorm:A:B, optimizer:A:B or flag:NAME:A:B (e.g. flag:WEBGPU_USE_NAIVE_CONV2D_DEBUG:false:true), got "${spec}"`);
+  throw new AbSpecError(`ab must be convFilter, kernelPath:A:B, batchNorm:A:B, augment:A:B, optimizer:A:B or flag:NAME:A:B (e.g. flag:WEBGPU_USE_NAIVE_CONV2D_DEBUG:false:true), got "${spec}"`);
 }
 
 /** timing.warmup pairs, then timing.runs timed pairs, alternating A then B. */
@@ -143,12 +161,20 @@ export async function abTrainingStep(tc: TrainingCase, spec: AbSpec, timing: Tim
   const model = createModelFor(c, numClasses);
   const optimizer = new Optimizer(c.optimizer, c.momentum, c.weightDecay);
   const batch = syntheticBatch(c, numClasses);
+  const split = syntheticSplit(c, numClasses);
+  const indices = Array.from({ length: c.batch }, (_, i) => i);
+  let stepCount = 0;
   const step = async (side: AbSide) => {
     side.apply();
     const t0 = performance.now();
-    const losses = trainStep(model, optimizer, batch, c, c.lr);
+    // With an augmentation side, both sides build the batch from CPU arrays each step, as the loop does.
+    const withAugment = spec.a.augment !== undefined;
+    const draw = side.augment ? drawAugmentation(resolveConfig({ ...c, augment: side.augment }), 0, stepCount++, c.batch) : null;
+    const stepBatch = withAugment ? makeBatch(split, indices, numClasses, draw) : batch;
+    const losses = trainStep(model, optimizer, stepBatch, c, c.lr);
     await losses.total.data(); // the only sync: waits for the whole step
     tf.dispose(Object.values(losses));
+    if (withAugment) disposeBatch(stepBatch);
     return performance.now() - t0;
   };
   try {

@@ -47,7 +47,7 @@ describe('bench page plan from the URL query', () => {
     expect(() => plan('ab=optimizer:fused:gather')).toThrow(/optimizer takes two of fused, composed/);
     expect(plan('ab=optimizer:fused:composed').ab).toBe('optimizer:fused:composed');
     expect(() => plan('ab=optimizer:fused:fast')).toThrow(/optimizer takes two of fused, composed/);
-    expect(() => plan('ab=fast')).toThrow(/ab must be convFilter, kernelPath:A:B, batchNorm:A:B, optimizer:A:B or flag:NAME:A:B/);
+    expect(() => plan('ab=fast')).toThrow(/ab must be convFilter, kernelPath:A:B, batchNorm:A:B, augment:A:B, optimizer:A:B or flag:NAME:A:B/);
     expect(() => plan('ab=flag:X:yes:1')).toThrow(/true, false or a number, got "yes"/);
     expect(() => plan('profile=yes')).toThrow(/profile must be 0 or 1, got "yes"/);
     expect(() => plan('runs=2.5')).toThrow(/runs must be an integer/);

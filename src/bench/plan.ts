@@ -51,7 +51,7 @@ export const PLAN_PARAMS: Record<string, string> = {
   kernelOut: `kernel suite output side (default ${DEFAULT_KERNEL_SHAPE.outH})`,
   kernelClasses: `kernel suite classes (default ${DEFAULT_KERNEL_SHAPE.classes})`,
   abConvFilter: '1 to A/B our Conv2DBackpropFilter against tfjs\'s on webgpu',
-  ab: 'paired A/B of training steps instead of plain timing: convFilter | kernelPath:A:B (direct, tiled) | batchNorm:A:B (fused, reference) | optimizer:A:B (fused, composed) | flag:NAME:A:B',
+  ab: 'paired A/B of training steps instead of plain timing: convFilter | kernelPath:A:B (direct, tiled) | batchNorm:A:B (fused, reference) | augment:A:B (none, light, standard) | optimizer:A:B (fused, composed) | flag:NAME:A:B',
   profile: '1 to tf.profile one training step after the timed ones and report per-kernel time totals',
 };
 

@@ -11,7 +11,8 @@ import { createModelFor } from '../engine/train/loop.ts';
 import { Optimizer } from '../engine/train/optimizer.ts';
 import { trainStep } from '../engine/train/step.ts';
 import { activeKernelPath, configureKernels, prepareKernels, type KernelPath } from '../engine/kernels/index.ts';
-import type { Batch } from '../engine/train/data.ts';
+import type { Batch, SplitData } from '../engine/train/data.ts';
+import { mulberry32 } from '../util/rng.ts';
 import { profileStep, type StepProfile } from './profile.ts';
 import { medianMs, type TimingOptions } from './timing.ts';
 
@@ -61,6 +62,21 @@ export function syntheticBatch(c: TrainConfig, numClasses: number): Batch {
       oneHot: tf.oneHot(labels, numClasses).toFloat() as tf.Tensor2D,
     };
   });
+}
+
+/** One split's arrays of the config's shapes (random 16-bit images, gaze on every image), for steps that build their batches. */
+export function syntheticSplit(c: TrainConfig, numClasses: number): SplitData {
+  const pixels = c.size * c.size;
+  const rand = mulberry32(7);
+  const count = c.batch;
+  return {
+    split: 'train', count, size: c.size, ids: [], imagePaths: [],
+    images: Uint16Array.from({ length: count * pixels }, () => Math.floor(rand() * 65536)),
+    gaze: Uint8Array.from({ length: count * pixels }, () => Math.floor(rand() * 256)),
+    hasGaze: new Uint8Array(count).fill(1),
+    labels: Int32Array.from({ length: count }, (_, i) => i % numClasses),
+    conflict: new Uint8Array(count),
+  };
 }
 
 export async function benchTrainingStep(

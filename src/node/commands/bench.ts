@@ -23,7 +23,8 @@ export const usage = `usage: gazecam bench [kernels|training|all] [--json] [--ba
   all       both (the default)
   --ab SPEC  instead of plain timing, alternate training steps between two kernel settings and
              report the median of the paired ratios: convFilter, kernelPath:direct:tiled,
-             batchNorm:fused:reference, optimizer:fused:composed, flag:NAME:A:B
+             batchNorm:fused:reference, augment:standard:none, optimizer:fused:composed,
+             flag:NAME:A:B
   --profile  after each training case, one step under tf.profile: time per kernel name
   Medians of --runs after --warmup; --json prints one JSON object as the last stdout line.`;
 
