@@ -27,6 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .augment import PIVOT, PRESETS, augment, draw_augmentation
 from .cams import cam_maps, refine_cams
 from .data import PreparedDataError, PreparedDataset, epoch_order, to_float
 from .distributed import Distributed, convert_batchnorm
@@ -50,14 +51,16 @@ DEFAULT_CONFIG = {
     "momentum": 0.9, "weightDecay": 1e-4, "schedule": "cosine", "stepEvery": 10, "stepGamma": 0.1,
     "method": "cam", "lambda": 1, "loss": "kl", "multitaskLoss": "mse", "camClasses": "true",
     "camStride": 0, "seed": 0, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
-    "gazeSigmaPx": 0, "logEvery": 10, "checkpointEvery": 0,
+    "gazeSigmaPx": 0, "logEvery": 10, "checkpointEvery": 0, "augment": "none", **PRESETS["none"],
 }
 FLAG_TO_FIELD = {
     "arch": "arch", "size": "size", "batch": "batch", "epochs": "epochs", "lr": "lr", "lambda": "lambda",
     "method": "method", "loss": "loss", "cam_stride": "camStride", "cam_classes": "camClasses",
     "optimizer": "optimizer", "momentum": "momentum", "weight_decay": "weightDecay", "schedule": "schedule",
     "seed": "seed", "sigma": "gazeSigmaPx", "log_every": "logEvery", "checkpoint_every": "checkpointEvery",
-    "multitask_loss": "multitaskLoss",
+    "multitask_loss": "multitaskLoss", "augment": "augment", "aug_scale_min": "augScaleMin", "aug_scale_max": "augScaleMax",
+    "aug_translate": "augTranslate", "aug_rotate": "augRotateDeg", "aug_flip": "augFlip", "aug_brightness": "augBrightness",
+    "aug_contrast": "augContrast", "aug_gamma": "augGamma", "aug_noise": "augNoise",
 }
 
 
@@ -66,7 +69,12 @@ class UsageError(Exception):
 
 
 def resolve_config(partial):
-    c = dict(DEFAULT_CONFIG, **partial)
+    """The defaults, the augmentation preset's knobs, then `partial` (as config.ts resolveConfig)."""
+    preset = partial.get("augment", DEFAULT_CONFIG["augment"])
+    if preset not in PRESETS:
+        raise UsageError("config.augment = %s: %s" % (json.dumps(preset), "|".join(PRESETS)))
+    c = dict(DEFAULT_CONFIG, **PRESETS[preset])
+    c.update(partial)
 
     def check(ok, field, requirement):
         if not ok:
@@ -90,6 +98,14 @@ def resolve_config(partial):
     check(isinstance(c["seed"], int), "seed", "an integer")
     check(isinstance(c["logEvery"], int) and c["logEvery"] >= 1, "logEvery", "a positive integer")
     check(isinstance(c["checkpointEvery"], int) and c["checkpointEvery"] >= 0, "checkpointEvery", "an integer >= 0")
+    check(0 < c["augScaleMin"] <= c["augScaleMax"] <= 4, "augScaleMin", "0 < augScaleMin <= augScaleMax <= 4")
+    check(0 <= c["augTranslate"] <= 0.5, "augTranslate", "in [0, 0.5]")
+    check(0 <= c["augRotateDeg"] <= 180, "augRotateDeg", "in [0, 180]")
+    check(isinstance(c["augFlip"], bool), "augFlip", "true or false")
+    check(0 <= c["augBrightness"] <= 1, "augBrightness", "in [0, 1]")
+    check(0 <= c["augContrast"] < 1, "augContrast", "in [0, 1)")
+    check(0 <= c["augGamma"] <= 2, "augGamma", "in [0, 2]")
+    check(0 <= c["augNoise"] <= 1, "augNoise", "in [0, 1]")
     return c
 
 
@@ -164,6 +180,40 @@ def to_device(arrays, device):
         "label": torch.from_numpy(arrays["label"]).to(device),
         "has_gaze": torch.from_numpy(arrays["has_gaze"].astype(np.float32)).to(device),
     }
+
+
+class EpochSteps(torch.utils.data.Dataset):
+    """Item k: this process's slice of the epoch's k-th global batch (from `first`), read from the
+    shards and augmented, as CPU tensors. A DataLoader's workers build the next ones during a step."""
+
+    def __init__(self, split, c, epoch, batch, bounds, rank, first):
+        self.split, self.c, self.epoch, self.batch, self.first = split, c, epoch, batch, first
+        self.batches = global_batches(c["seed"], epoch, split.count, batch)
+        self.positions = list(range(bounds[rank], bounds[rank + 1]))
+
+    def __len__(self):
+        return len(self.batches) - self.first
+
+    def __getitem__(self, k):
+        step = self.first + k
+        global_idx = self.batches[step]
+        arrays = self.split.arrays([global_idx[p] for p in self.positions])
+        image, gaze = to_float(arrays)
+        draw = draw_augmentation(self.c, self.epoch, step, self.batch)
+        if draw is not None:
+            # Contrast pivots on each image's mean (before rounding to float32, as makeBatch sums it).
+            means = (arrays["image"].astype(np.float64) / 65535).mean(axis=(1, 2))
+            for position, mean in zip(self.positions, means):
+                draw[0][position, PIVOT] = mean
+            image, gaze = augment(image[:, 0].astype(np.float64), gaze[:, 0].astype(np.float64), draw, self.positions)
+            image, gaze = image[:, None], gaze[:, None]
+        return {
+            "image": torch.from_numpy(np.ascontiguousarray(image)),
+            "gaze": torch.from_numpy(np.ascontiguousarray(gaze)),
+            "label": torch.from_numpy(arrays["label"]),
+            "has_gaze": torch.from_numpy(arrays["has_gaze"].astype(np.float32)),
+            "gaze_count": int(self.split.has_gaze[global_idx].sum()),
+        }
 
 
 # --- evaluation: engine/train/evaluate.ts ---------------------------------------------------------
@@ -398,24 +448,24 @@ def train(args, c, dist):
     global_step = start_epoch * steps_per_epoch + start_step
     stopped = False
     for epoch in range(start_epoch, c["epochs"]):
-        batches = global_batches(c["seed"], epoch, train_split.count, batch)
         epoch_start = time.perf_counter()
         epoch_sums = torch.zeros(4, dtype=torch.float64)
         log_sums = torch.zeros(4, dtype=torch.float64)
         log_steps, log_start = 0, time.perf_counter()
         first = start_step if epoch == start_epoch else 0
-        for step in range(first, steps_per_epoch):
+        loader = torch.utils.data.DataLoader(
+            EpochSteps(train_split, c, epoch, batch, bounds, dist.rank, first), batch_size=None, shuffle=False,
+            num_workers=args.workers, pin_memory=dist.device.type == "cuda",
+        )
+        for step, item in zip(range(first, steps_per_epoch), loader):
             if global_step >= max_steps:
                 stopped = True
                 break
             lr = learning_rate_at(c, global_step, steps_per_epoch)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            global_idx = batches[step]
-            gaze_count = int(train_split.has_gaze[global_idx].sum())
-            mine = global_idx[bounds[dist.rank] : bounds[dist.rank + 1]]
-            batch_tensors = to_device(train_split.arrays(mine), dist.device)
-            total, parts = local_losses(net, backbone, batch_tensors, c, batch, gaze_count)
+            batch_tensors = {k: v.to(dist.device, non_blocking=True) for k, v in item.items() if k != "gaze_count"}
+            total, parts = local_losses(net, backbone, batch_tensors, c, batch, item["gaze_count"])
             optimizer.zero_grad(set_to_none=True)
             # DistributedDataParallel averages gradients over processes; the local losses are parts of
             # the global mean, so scale them by the world size to get the global mean's gradient.
@@ -505,35 +555,52 @@ def parse_args(argv):
     p.add_argument("--log-every", type=int)
     p.add_argument("--checkpoint-every", type=int)
     p.add_argument("--multitask-loss", choices=MULTITASK_LOSSES)
+    p.add_argument("--augment", choices=list(PRESETS), help="augmentation preset (default none); the --aug-* knobs override it")
+    p.add_argument("--aug-scale-min", type=float)
+    p.add_argument("--aug-scale-max", type=float)
+    p.add_argument("--aug-translate", type=float)
+    p.add_argument("--aug-rotate", type=float)
+    p.add_argument("--aug-flip", action="store_true", default=None, help="horizontal flips (off by default: laterality)")
+    p.add_argument("--aug-brightness", type=float)
+    p.add_argument("--aug-contrast", type=float)
+    p.add_argument("--aug-gamma", type=float)
+    p.add_argument("--aug-noise", type=float)
     p.add_argument("--init", help="start from a studio export (.zip), a run folder, .safetensors or a torchvision .pth")
     p.add_argument("--fresh-fc", action="store_true", help="with --init: a new classifier instead of the file's fc")
     p.add_argument("--resume", action="store_true", help="continue from <out>/checkpoint.pt")
     p.add_argument("--max-steps", type=int, help="stop after N steps (of the full schedule), then evaluate and write the run")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--workers", type=int, default=None, help="DataLoader workers per process (default: 4 on CUDA, 0 on CPU)")
     p.add_argument("--json", action="store_true", help="print the final metrics as one JSON object on stdout")
     return p.parse_args(argv)
+
+
+def config_from_args(args):
+    """The run's config: the options given, the prepared size and sigma, the engine's defaults."""
+    partial = {}
+    for flag, field in FLAG_TO_FIELD.items():
+        value = getattr(args, "lambda_" if flag == "lambda" else flag)
+        if value is not None:
+            partial[field] = value
+    if "size" not in partial or "gazeSigmaPx" not in partial:
+        try:
+            with open(os.path.join(args.prepared, "manifest.json")) as f:
+                preprocess = json.load(f)["preprocess"]
+        except (OSError, ValueError, KeyError):
+            preprocess = None  # PreparedDataset names what is wrong with the folder
+        if preprocess:
+            partial.setdefault("size", preprocess["size"])
+            partial.setdefault("gazeSigmaPx", preprocess["gazeSigmaPx"])
+    return resolve_config(partial)
 
 
 def main(argv=None):
     args = parse_args(argv)
     dist = Distributed(args.device)
     try:
-        partial = {}
-        for flag, field in FLAG_TO_FIELD.items():
-            value = getattr(args, "lambda_" if flag == "lambda" else flag)
-            if value is not None:
-                partial[field] = value
-        if "size" not in partial or "gazeSigmaPx" not in partial:
-            manifest_path = os.path.join(args.prepared, "manifest.json")
-            try:
-                with open(manifest_path) as f:
-                    preprocess = json.load(f)["preprocess"]
-            except (OSError, ValueError, KeyError):
-                preprocess = None
-            if preprocess:
-                partial.setdefault("size", preprocess["size"])
-                partial.setdefault("gazeSigmaPx", preprocess["gazeSigmaPx"])
-        c = resolve_config(partial)
+        c = config_from_args(args)
+        if args.workers is None:
+            args.workers = 4 if dist.device.type == "cuda" else 0
         if args.max_steps is not None and args.max_steps < 1:
             raise UsageError("--max-steps must be >= 1, got %d" % args.max_steps)
         if dist.device.type == "cuda" and not torch.cuda.is_available():
