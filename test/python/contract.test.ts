@@ -9,6 +9,7 @@ import { buildRunManifest } from '../../src/engine/io/run_manifest.ts';
 import { RESNET_ARCHS } from '../../src/engine/model/index.ts';
 import { scaleOutCommands } from '../../src/engine/run/scale_out.ts';
 import { DEFAULT_CONFIG, effectiveCamStride, resolveConfig, usesGazeHead, type TrainConfig } from '../../src/engine/train/config.ts';
+import { gazecamOk } from '../helpers/cli.ts';
 import { PYTHON, pythonEnv, ROOT } from '../model/torch_oracle.ts';
 
 function python(script: string, input: unknown): any {
@@ -48,6 +49,14 @@ describe('engine <-> gazecam_torch contract', () => {
       );
       expect(got).toEqual(config);
     }
+  });
+
+  it('gazecam train --print-torchrun prints the commands for its options and trains nothing', () => {
+    const args = ['--arch', 'resnet10-small', '--size', '64', '--batch', '32', '--loss', 'mse', '--seed', '3', '--augment', 'light', '--sigma', '20'];
+    const r = gazecamOk(['train', 'test/fixtures', '--out', 'runs/big', ...args, '--print-torchrun']);
+    const config = resolveConfig({ arch: 'resnet10-small', size: 64, batch: 32, loss: 'mse', seed: 3, augment: 'light', gazeSigmaPx: 20 });
+    expect(r.stdout.trim()).toBe(scaleOutCommands({ dataset: 'test/fixtures', out: 'runs/big', config }).text);
+    expect(r.stdout).toContain('gazecam prepare test/fixtures --out test/fixtures-prepared-64 --size 64 --seed 3 --sigma 20');
   });
 
   it('the same CAM stride rule and the same run.json model and preprocess blocks', () => {

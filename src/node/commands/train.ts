@@ -28,6 +28,7 @@ import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend.t
 import { checkDatasetFolder, entriesFromDirectory } from '../fs-dataset.ts';
 import { bar, formatDuration, ProgressLine } from '../progress.ts';
 import { CHECKPOINT_FILE, writeAtomic, writeRunArtifacts } from '../run_files.ts';
+import { scaleOutCommands } from '../../engine/run/scale_out.ts';
 import { assertNoGPUErrors } from '../webgpu.ts';
 
 export const usage = `usage: gazecam train <dataset> --out <run> [options]
@@ -51,7 +52,9 @@ export const usage = `usage: gazecam train <dataset> --out <run> [options]
   --resume          continue from <run>/${CHECKPOINT_FILE}
   --checkpoint-every N  also checkpoint every N steps (default: each epoch)
   --backend B       ${BACKEND_CHOICES.join('|')} (default webgpu, through Dawn)
-  --json            print the final metrics as one JSON object on stdout`;
+  --json            print the final metrics as one JSON object on stdout
+  --print-torchrun  print the gazecam prepare and torchrun commands that train these options with
+                    PyTorch (gazecam_torch, docs/scaling-out.md) and exit; trains nothing`;
 
 const FLAG_TO_FIELD: Record<string, keyof TrainConfig> = {
   arch: 'arch', size: 'size', batch: 'batch', epochs: 'epochs', lr: 'lr', lambda: 'lambda', method: 'method',
@@ -70,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     optimizer: { type: OPTIMIZERS }, momentum: { type: 'number' }, 'weight-decay': { type: 'number' },
     schedule: { type: SCHEDULES }, seed: { type: 'int' }, sigma: { type: 'number' }, 'log-every': { type: 'int' },
     'checkpoint-every': { type: 'int' }, 'multitask-loss': { type: ['mse', 'kl'] }, init: { type: 'string' },
-    resume: { type: 'boolean' }, backend: { type: BACKEND_CHOICES }, json: { type: 'boolean' },
+    resume: { type: 'boolean' }, backend: { type: BACKEND_CHOICES }, json: { type: 'boolean' }, 'print-torchrun': { type: 'boolean' },
     augment: { type: AUGMENT_PRESETS }, 'aug-scale-min': { type: 'number' }, 'aug-scale-max': { type: 'number' },
     'aug-translate': { type: 'number' }, 'aug-rotate': { type: 'number' }, 'aug-flip': { type: 'boolean' },
     'aug-brightness': { type: 'number' }, 'aug-contrast': { type: 'number' }, 'aug-gamma': { type: 'number' }, 'aug-noise': { type: 'number' },
@@ -83,6 +86,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const [flag, field] of Object.entries(FLAG_TO_FIELD)) {
     if (flags[flag] !== undefined) (partial as Record<string, unknown>)[field] = field === 'camStride' ? Number(flags[flag]) : flags[flag];
   }
+  if (flags['print-torchrun']) return printTorchrun(positional[0], out, partial);
   const checkpointPath = join(out, CHECKPOINT_FILE);
   const resume = flags.resume ? new Uint8Array(await readFile(checkpointPath).catch(() => {
     throw new UsageError(`--resume: no checkpoint at ${checkpointPath}; start without --resume`);
@@ -192,4 +196,16 @@ async function readInitFile(fileName: string) {
   const weights = readWeightsFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), fileName);
   const description = [weights.format === 'torch-zip' ? 'torch.save archive' : 'safetensors', ...weights.notes].join('; ');
   return { tensors: weights.tensors, fileName, description };
+}
+
+/** --print-torchrun: the same options as a PyTorch run at scale (prepare once, then torchrun). */
+function printTorchrun(dataset: string, out: string | undefined, partial: Partial<TrainConfig>): number {
+  let config: TrainConfig;
+  try {
+    config = resolveConfig(partial);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  process.stdout.write(scaleOutCommands({ dataset, out: out ?? 'runs/torch', config }).text + '\n');
+  return 0;
 }
