@@ -13,6 +13,12 @@ export interface DatasetEntry {
   /** Optional ranged read, [start, end) clamped to the file. Lets scanning check headers and
    * trailers of 10,000 large X-rays without reading them whole; `read()` is the fallback. */
   slice?(start: number, end: number): Promise<Uint8Array>;
+  /** Set by an adapter that found something here it cannot use (an unreadable file or folder, a
+   * dangling link, a name clash): the scan reports `path` with this reason and reads nothing. */
+  unusable?: string;
+  /** Set by an adapter for a usable file the user should hear about (a file name that is not
+   * UTF-8, shown escaped): the scan reports it and still uses the file. */
+  notice?: string;
 }
 
 export type Split = 'train' | 'val' | 'test';

@@ -1,6 +1,11 @@
 /** A small, strict argv parser: unknown flags and bad values are errors that name the flag. */
 
+/** The command line itself is wrong (exit code 2): a flag, a value, a missing argument. */
 export class UsageError extends Error {}
+
+/** The data or the environment is wrong (exit code 1) and the message already says what to do:
+ * printed as it is, without the hint to rerun with --debug. */
+export class CliError extends Error {}
 
 export interface FlagSpec {
   /** 'string' | 'number' | 'int' | 'boolean', or a list of allowed string values */

@@ -89,6 +89,9 @@ async function runDecoder(name: CodecName, className: string, encoded: Uint8Arra
     try {
       decoder.decode();
     } catch (err) {
+      // C++ exceptions arrive as numbers and leave the module sound; an abort or a trap
+      // (WebAssembly.RuntimeError) may leave its heap corrupt, so the next file gets a fresh instance.
+      if (typeof err !== 'number') modules.delete(name);
       throw new ImageDecodeError(`${name} could not decode the pixel data (${describe(codec, err)}); the file is truncated or corrupt`);
     }
     const info = decoder.getFrameInfo();
@@ -102,7 +105,11 @@ async function runDecoder(name: CodecName, className: string, encoded: Uint8Arra
       pixels,
     };
   } finally {
-    decoder.delete();
+    try {
+      decoder.delete();
+    } catch {
+      modules.delete(name); // the instance is broken; a fresh one loads on the next call
+    }
   }
 }
 
@@ -119,5 +126,24 @@ function describe(codec: any, err: unknown): string {
 }
 
 export const decodeJpeg2000 = (encoded: Uint8Array) => runDecoder('openjpeg', 'J2KDecoder', encoded);
+
+/**
+ * Image size and component count from a JPEG 2000 (or HTJ2K) codestream's SIZ marker segment
+ * (ISO/IEC 15444-1 A.5.1), which must follow SOC; a JP2 file wraps the codestream in boxes, so the
+ * first SOC+SIZ pair is looked for. Null when there is none.
+ */
+export function jpeg2000Geometry(bytes: Uint8Array): { width: number; height: number; components: number } | null {
+  const limit = Math.min(bytes.length - 42, 64 * 1024);
+  for (let i = 0; i <= limit; i++) {
+    if (bytes[i] !== 0xff || bytes[i + 1] !== 0x4f || bytes[i + 2] !== 0xff || bytes[i + 3] !== 0x51) continue;
+    const view = new DataView(bytes.buffer, bytes.byteOffset + i + 4, 38);
+    const xsiz = view.getUint32(4);
+    const ysiz = view.getUint32(8);
+    const xosiz = view.getUint32(12);
+    const yosiz = view.getUint32(16);
+    return { width: xsiz - xosiz, height: ysiz - yosiz, components: view.getUint16(36) };
+  }
+  return null;
+}
 export const decodeJpegLs = (encoded: Uint8Array) => runDecoder('charls', 'JpegLSDecoder', encoded);
 export const decodeJpegBaseline = (encoded: Uint8Array) => runDecoder('libjpeg-turbo', 'JPEGDecoder', encoded);

@@ -9,10 +9,11 @@
 import * as dicomParserNs from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { Decoder as LosslessDecoder } from 'jpeg-lossless-decoder-js';
-import { decodeJpeg2000, decodeJpegBaseline, decodeJpegLs, type DecodedFrame } from './codecs.ts';
-import { inflateZlib } from './inflate.ts';
+import { decodeJpeg2000, decodeJpegBaseline, decodeJpegLs, jpeg2000Geometry, type DecodedFrame } from './codecs.ts';
+import { inflateZlib, InflateLimitError } from './inflate.ts';
+import { JPEG_LS_SOF_MARKERS, readJpegFrameHeader } from './jpeg.ts';
 import { decodeRle } from './rle.ts';
-import { checkDimensions, ImageDecodeError, type GrayImage, type ImageHeader } from './types.ts';
+import { checkDimensions, IMAGE_LIMITS, ImageDecodeError, type GrayImage, type ImageHeader } from './types.ts';
 
 // dicom-parser ships a UMD bundle: Node's ESM loader exposes it as `default`, bundlers as the namespace.
 const dicomParser = ((dicomParserNs as any).default ?? dicomParserNs) as typeof dicomParserNs;
@@ -60,40 +61,74 @@ function attrs(ds: DataSet) {
     samplesPerPixel: ds.uint16('x00280002') ?? 1,
     planarConfiguration: ds.uint16('x00280006') ?? 0,
     photometric: (ds.string('x00280004') ?? 'MONOCHROME2').trim().toUpperCase(),
-    slope: ds.floatString('x00281053') ?? 1,
-    intercept: ds.floatString('x00281052') ?? 0,
-    windowCenter: ds.floatString('x00281050', 0),
-    windowWidth: ds.floatString('x00281051', 0),
+    slope: finiteOr(ds.floatString('x00281053'), 1),
+    intercept: finiteOr(ds.floatString('x00281052'), 0),
+    windowCenter: finiteOr(ds.floatString('x00281050', 0), undefined),
+    windowWidth: finiteOr(ds.floatString('x00281051', 0), undefined),
     voiFunction: (ds.string('x00281056') ?? 'LINEAR').trim().toUpperCase(),
   };
 }
+
+/** A header number that is missing or not a finite number ("abc", NaN) takes the default. */
+function finiteOr<T extends number | undefined>(value: number | undefined, fallback: T): number | T {
+  return value !== undefined && Number.isFinite(value) ? value : fallback;
+}
+
+/** Inflated deflated datasets larger than this are refused: a 16-bit grey image at the pixel limit
+ * plus 64 MB of header leaves room for every real file, not for a zip bomb. */
+const MAX_INFLATED_DICOM_BYTES = IMAGE_LIMITS.maxPixels * 2 + 64 * 1024 * 1024;
 
 /**
  * Deflated Explicit VR Little Endian (PS3.5 A.5): everything after the file meta group is one raw
  * deflate stream. Returns the file with that part inflated (the meta group still names the
  * deflated syntax; `parse` then hands dicom-parser the already inflated bytes), or the input
  * unchanged for every other syntax. Needs the whole file.
+ *
+ * Inflates in two steps so that memory follows the image, not the stream: the first MB holds the
+ * header, which says where the pixel data ends (the syntax is native, so its length is defined);
+ * the stream is then inflated up to there and no further. Elements after the pixel data are not
+ * needed and are dropped; a stream that claims more is never held in memory.
  */
 export async function inflateDeflatedDicom(bytes: Uint8Array): Promise<Uint8Array> {
   if (!isDicom(bytes) || metaTransferSyntax(bytes) !== TRANSFER_SYNTAX.deflated) return bytes;
   const metaEnd = metaGroupEnd(bytes);
-  let body: Uint8Array;
-  try {
-    body = await inflateZlib(bytes.subarray(metaEnd), 'deflate-raw');
-  } catch (err) {
-    throw new ImageDecodeError(`deflated DICOM data unreadable (${(err as Error).message}); the file is truncated or corrupt`);
+  if (metaEnd > bytes.length) throw new ImageDecodeError('DICOM file meta group runs past the end of the file; the file is truncated');
+  const stream = bytes.subarray(metaEnd);
+  const inflate = async (maxBytes: number, beyond: 'stop' | 'refuse') => {
+    try {
+      return withMeta(await inflateZlib(stream, 'deflate-raw', { maxBytes, beyond }));
+    } catch (err) {
+      if (err instanceof InflateLimitError) throw new ImageDecodeError(`deflated DICOM data inflates to more than ${MAX_INFLATED_DICOM_BYTES >> 20} MB, more than any image within the size limit; the file is corrupt`);
+      throw new ImageDecodeError(`deflated DICOM data unreadable (${(err as Error).message}); the file is truncated or corrupt`);
+    }
+  };
+  const withMeta = (body: Uint8Array) => {
+    const out = new Uint8Array(metaEnd + body.length);
+    out.set(bytes.subarray(0, metaEnd));
+    out.set(body, metaEnd);
+    inflated.add(out);
+    return out;
+  };
+  const HEAD = 1 << 20;
+  const head = await inflate(HEAD, 'stop');
+  const header = readDicomHeader(head, head.length < metaEnd + HEAD);
+  if (!header) return inflate(MAX_INFLATED_DICOM_BYTES, 'refuse'); // a header of more than 1 MB
+  checkDimensions(header.width, header.height);
+  const end = header.pixelDataOffset + Math.max(0, header.pixelDataLength);
+  if (end > metaEnd + MAX_INFLATED_DICOM_BYTES) {
+    throw new ImageDecodeError(`deflated DICOM pixel data claims ${header.pixelDataLength} bytes, more than any image within the size limit; the file is corrupt`);
   }
-  const out = new Uint8Array(metaEnd + body.length);
-  out.set(bytes.subarray(0, metaEnd));
-  out.set(body, metaEnd);
-  inflated.add(out);
-  return out;
+  if (end > head.length) return inflate(end - metaEnd, 'stop');
+  const image = head.subarray(0, end);
+  inflated.add(image);
+  return image;
 }
 
 const inflated = new WeakSet<Uint8Array>();
 
 /** End of the file meta group: (0002,0000) group length right after "DICM" (PS3.10 7.1). */
 function metaGroupEnd(bytes: Uint8Array): number {
+  if (bytes.length < 144) return Infinity;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return 144 + view.getUint32(140, true);
 }
@@ -118,7 +153,8 @@ function parse(bytes: Uint8Array, untilPixelData: boolean): DataSet {
   try {
     return dicomParser.parseDicom(bytes, options);
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
+    // dicom-parser throws Errors, strings, or { exception, dataSet } objects.
+    const msg = err instanceof Error ? err.message : typeof err === 'object' && err && 'exception' in err ? String(err.exception) : String(err);
     throw new ImageDecodeError(`DICOM structure unreadable (${msg}); the file is truncated or not a DICOM Part 10 file`);
   }
 }
@@ -178,6 +214,7 @@ export async function decodeDicom(file: Uint8Array): Promise<GrayImage> {
   const a = attrs(ds);
   const pixel = ds.elements.x7fe00010 as Element;
   if (![8, 16].includes(a.bitsAllocated)) throw new ImageDecodeError(`DICOM Bits Allocated ${a.bitsAllocated} is not supported (8 or 16 expected)`);
+  if (a.samplesPerPixel !== 1 && a.samplesPerPixel !== 3) throw new ImageDecodeError(`DICOM Samples per Pixel ${a.samplesPerPixel} is not supported (1 or 3 expected); the file is corrupt or not a radiograph`);
   const spp = a.samplesPerPixel;
   const frameBytes = a.rows * a.columns * spp * (a.bitsAllocated / 8);
   let samples: Uint8Array; // little-endian samples, interleaved
@@ -201,6 +238,7 @@ export async function decodeDicom(file: Uint8Array): Promise<GrayImage> {
     if (spp > 1 && a.planarConfiguration === 1) samples = interleavePlanes(samples, a.rows * a.columns, spp, bitsAllocated / 8);
   } else {
     const frame = firstEncapsulatedFrame(ds, pixel);
+    if (syntax !== TRANSFER_SYNTAX.rle) checkFrameGeometry(frame, syntax, a.columns, a.rows);
     let decoded: DecodedFrame;
     if (syntax === TRANSFER_SYNTAX.rle) {
       samples = decodeRle(frame, a.columns, a.rows, a.bitsAllocated, spp);
@@ -212,6 +250,9 @@ export async function decodeDicom(file: Uint8Array): Promise<GrayImage> {
       if (decoded.width !== a.columns || decoded.height !== a.rows) {
         throw new ImageDecodeError(`compressed frame is ${decoded.width}x${decoded.height} but the header says ${a.columns}x${a.rows}; the file is inconsistent`);
       }
+      if (decoded.componentCount !== spp) {
+        throw new ImageDecodeError(`compressed frame has ${decoded.componentCount} component(s) but the header says ${spp} sample(s) per pixel; the file is inconsistent`);
+      }
       samples = decoded.pixels;
       bitsAllocated = decoded.bitsPerSample > 8 ? 16 : 8;
       signed = signed || decoded.isSigned;
@@ -221,6 +262,38 @@ export async function decodeDicom(file: Uint8Array): Promise<GrayImage> {
   // have already converted YBR to RGB, where the channel mean is the grey.
   const lumaOnly = a.photometric.startsWith('YBR') && (syntax === TRANSFER_SYNTAX.rle || !isCompressed(syntax));
   return toGray(samples, a, bitsAllocated, signed, lumaOnly);
+}
+
+/**
+ * The size a compressed frame declares, checked against the DICOM header before a codec sees it:
+ * codecs allocate what their own header says, so a corrupt frame header could ask for gigabytes.
+ */
+function checkFrameGeometry(frame: Uint8Array, syntax: string, columns: number, rows: number): void {
+  let geometry: { width: number; height: number; components: number } | null;
+  const isJ2k = !JPEG_FAMILY.has(syntax);
+  if (syntax === TRANSFER_SYNTAX.jpegLsLossless || syntax === TRANSFER_SYNTAX.jpegLsNear) geometry = readJpegFrameHeader(frame, JPEG_LS_SOF_MARKERS);
+  else if (syntax === TRANSFER_SYNTAX.jpegBaseline || syntax === TRANSFER_SYNTAX.jpegLossless || syntax === TRANSFER_SYNTAX.jpegLosslessSV1) geometry = readJpegFrameHeader(frame);
+  else geometry = jpeg2000Geometry(frame);
+  if (!geometry) throw new ImageDecodeError('compressed frame has no frame header (SOF/SIZ) where the transfer syntax needs one; the file is truncated or corrupt');
+  if (!isJ2k && !endsWithEoi(frame)) {
+    // CharLS spends tens of seconds, uninterruptibly, on a JPEG-LS stream without its end marker.
+    throw new ImageDecodeError('compressed frame does not end with its end-of-image marker (FFD9); the file is truncated or corrupt');
+  }
+  if (geometry.width !== columns || geometry.height !== rows) {
+    throw new ImageDecodeError(`compressed frame is ${geometry.width}x${geometry.height} but the header says ${columns}x${rows}; the file is inconsistent`);
+  }
+  if (geometry.components < 1 || geometry.components > 4) {
+    throw new ImageDecodeError(`compressed frame declares ${geometry.components} components; the file is corrupt`);
+  }
+}
+
+const JPEG_FAMILY = new Set<string>([TRANSFER_SYNTAX.jpegBaseline, TRANSFER_SYNTAX.jpegLossless, TRANSFER_SYNTAX.jpegLosslessSV1, TRANSFER_SYNTAX.jpegLsLossless, TRANSFER_SYNTAX.jpegLsNear]);
+
+/** T.81 and T.87 streams end with EOI; fragments may add zero bytes to reach an even length. */
+function endsWithEoi(frame: Uint8Array): boolean {
+  let end = frame.length;
+  while (end > 2 && frame[end - 1] === 0 && frame.length - end < 8) end--;
+  return frame[end - 2] === 0xff && frame[end - 1] === 0xd9;
 }
 
 function isCompressed(syntax: string): boolean {
@@ -275,12 +348,15 @@ function toGray(samples: Uint8Array, a: ReturnType<typeof attrs>, bitsAllocated:
   const stored = Math.min(a.bitsStored, bitsAllocated);
   const mask = stored >= 32 ? 0xffffffff : (1 << stored) - 1;
   const signBit = 1 << (stored - 1);
+  const used = lumaOnly ? 1 : Math.min(spp, 3);
+  if (samples.length < n * spp * bytesPerSample) {
+    throw new ImageDecodeError(`DICOM pixel data holds ${samples.length} bytes, ${n * spp * bytesPerSample} expected for ${width}x${height}; the file is truncated or inconsistent`);
+  }
   const modality = new Float32Array(n);
   let min = Infinity;
   let max = -Infinity;
   for (let p = 0; p < n; p++) {
     let acc = 0;
-    const used = lumaOnly ? 1 : Math.min(spp, 3);
     for (let s = 0; s < used; s++) {
       const at = (p * spp + s) * bytesPerSample;
       let v = bytesPerSample === 2 ? view.getUint16(at, true) : samples[at];

@@ -7,18 +7,43 @@ import type { DatasetEntry } from '../types.ts';
 import { decodeDicom, dicomTailComplete, inflateDeflatedDicom, isDicom, metaTransferSyntax, readDicomHeader, TRANSFER_SYNTAX, unsupportedSyntaxMessage } from './dicom.ts';
 import { decodeJpeg, isJpeg, jpegTailComplete, readJpegHeader } from './jpeg.ts';
 import { decodePng, isPng, pngTailComplete, readPngHeader } from './png.ts';
-import { checkDimensions, ImageDecodeError, type GrayImage, type ImageHeader } from './types.ts';
+import { checkDimensions, ImageDecodeError, withTimeLimit, type GrayImage, type ImageHeader } from './types.ts';
 
-export { ImageDecodeError, IMAGE_LIMITS, type GrayImage, type ImageHeader } from './types.ts';
+export { ImageDecodeError, IMAGE_LIMITS, withTimeLimit, type GrayImage, type ImageHeader } from './types.ts';
 export { configureCodecs, loadedCodecBuilds } from './codecs.ts';
 
 const HEAD_BYTES = 64 * 1024;
 const TAIL_BYTES = 64;
 
+/** A file read, with a failure turned into a reason (permissions, a file gone since the listing). */
+async function readOrExplain(read: () => Promise<Uint8Array>): Promise<Uint8Array> {
+  try {
+    return await read();
+  } catch (err) {
+    const e = err as Error;
+    // Adapters throw plain Errors that already say what to do; browsers throw DOMExceptions.
+    throw new ImageDecodeError(e?.constructor === Error ? e.message : `the file could not be read (${e?.name}: ${e?.message}); it may have been moved or changed since it was picked. Pick the folder again`);
+  }
+}
+
 async function readRange(entry: DatasetEntry, start: number, end: number, whole?: Uint8Array): Promise<Uint8Array> {
   if (whole) return whole.subarray(start, Math.min(end, whole.length));
-  if (entry.slice) return entry.slice(start, end);
-  return (await entry.read()).subarray(start, end);
+  if (entry.slice) return readOrExplain(() => entry.slice!(start, end));
+  return (await readOrExplain(() => entry.read())).subarray(start, end);
+}
+
+/**
+ * Our decoders refuse bad input with ImageDecodeError; anything else escaping them is a bug in a
+ * reader, and is reported as one rather than posing as a verdict on the file.
+ */
+async function explained<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof ImageDecodeError) throw err;
+    const e = err as Error | undefined;
+    throw new ImageDecodeError(`internal error while reading this file (${e?.name ?? 'Error'}: ${e?.message ?? String(err)}); please report it, with the file if you can share it`);
+  }
 }
 
 export function sniffFormat(head: Uint8Array, path = ''): 'png' | 'jpeg' | 'dicom' | undefined {
@@ -32,11 +57,16 @@ export function sniffFormat(head: Uint8Array, path = ''): 'png' | 'jpeg' | 'dico
 
 /**
  * Header and completeness check without a full read when the entry supports slices. Throws
- * ImageDecodeError with the reason (not an image, truncated, absurd dimensions, unsupported).
+ * ImageDecodeError with the reason (not an image, truncated, absurd dimensions, unsupported, or
+ * over the per-file time limit).
  */
-export async function probeImage(entry: DatasetEntry): Promise<ImageHeader> {
+export function probeImage(entry: DatasetEntry): Promise<ImageHeader> {
+  return withTimeLimit(explained(probeImageUnlimited(entry)), 'reading the image header');
+}
+
+async function probeImageUnlimited(entry: DatasetEntry): Promise<ImageHeader> {
   // Small files are read whole: one read beats three slices.
-  const whole = !entry.slice || entry.size <= HEAD_BYTES ? await entry.read() : undefined;
+  const whole = !entry.slice || entry.size <= HEAD_BYTES ? await readOrExplain(() => entry.read()) : undefined;
   let head = await readRange(entry, 0, HEAD_BYTES, whole);
   const format = sniffFormat(head, entry.path);
   if (!format) throw new ImageDecodeError('not a PNG, JPEG or DICOM file (unrecognised content); remove it or convert it');
@@ -49,7 +79,7 @@ export async function probeImage(entry: DatasetEntry): Promise<ImageHeader> {
   } else if (format === 'jpeg') {
     header = readJpegHeader(head);
     if (!header && head.length < entry.size) {
-      head = whole ?? (await entry.read());
+      head = whole ?? (await readOrExplain(() => entry.read()));
       header = readJpegHeader(head);
     }
     if (!header) throw new ImageDecodeError('JPEG ends before its frame header; the file is truncated');
@@ -57,7 +87,7 @@ export async function probeImage(entry: DatasetEntry): Promise<ImageHeader> {
     if (!jpegTailComplete(tail)) throw new ImageDecodeError('JPEG has no end-of-image marker; the file is truncated, copy or export it again');
   } else if (isDicom(head) && metaTransferSyntax(head) === TRANSFER_SYNTAX.deflated) {
     // One deflate stream: no header without inflating, no trailer to check but the stream's own end.
-    const full = await inflateDeflatedDicom(whole ?? (await entry.read()));
+    const full = await inflateDeflatedDicom(whole ?? (await readOrExplain(() => entry.read())));
     const dicom = readDicomHeader(full, true)!;
     header = dicom;
     checkDimensions(dicom.width, dicom.height);
@@ -65,7 +95,7 @@ export async function probeImage(entry: DatasetEntry): Promise<ImageHeader> {
   } else {
     let dicom = readDicomHeader(head, head.length >= entry.size);
     if (!dicom) {
-      head = whole ?? (await entry.read()); // long private headers: fall back to the whole file
+      head = whole ?? (await readOrExplain(() => entry.read())); // long private headers: fall back to the whole file
       dicom = readDicomHeader(head, true)!;
     }
     header = dicom;
@@ -77,7 +107,11 @@ export async function probeImage(entry: DatasetEntry): Promise<ImageHeader> {
   return header;
 }
 
-export async function decodeImage(bytes: Uint8Array, path = ''): Promise<GrayImage> {
+export function decodeImage(bytes: Uint8Array, path = ''): Promise<GrayImage> {
+  return withTimeLimit(explained(decodeImageUnlimited(bytes, path)), 'decoding the image');
+}
+
+async function decodeImageUnlimited(bytes: Uint8Array, path: string): Promise<GrayImage> {
   const format = sniffFormat(bytes, path);
   if (format === 'png') return decodePng(bytes);
   if (format === 'jpeg') return decodeJpeg(bytes);

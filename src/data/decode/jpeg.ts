@@ -12,6 +12,8 @@ export function isJpeg(bytes: Uint8Array): boolean {
 }
 
 const SOF_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
+/** JPEG-LS (ITU-T T.87) frames: SOF55 beside the T.81 ones. */
+export const JPEG_LS_SOF_MARKERS = new Set([...SOF_MARKERS, 0xf7]);
 
 export interface JpegFrameHeader {
   width: number;
@@ -22,7 +24,7 @@ export interface JpegFrameHeader {
 }
 
 /** Walk marker segments up to the frame header; returns null when `bytes` ends first (read more). */
-export function readJpegFrameHeader(bytes: Uint8Array): JpegFrameHeader | null {
+export function readJpegFrameHeader(bytes: Uint8Array, sofMarkers: ReadonlySet<number> = SOF_MARKERS): JpegFrameHeader | null {
   let i = 2;
   while (i + 4 <= bytes.length) {
     if (bytes[i] !== 0xff) throw new ImageDecodeError(`JPEG marker expected at byte ${i}; the file is corrupt`);
@@ -36,7 +38,7 @@ export function readJpegFrameHeader(bytes: Uint8Array): JpegFrameHeader | null {
       continue;
     }
     const length = (bytes[i + 2] << 8) | bytes[i + 3];
-    if (SOF_MARKERS.has(marker)) {
+    if (sofMarkers.has(marker)) {
       if (i + 10 > bytes.length) return null;
       return {
         marker,
@@ -58,6 +60,18 @@ export function readJpegHeader(bytes: Uint8Array): ImageHeader | null {
   return { format: 'jpeg', width: frame.width, height: frame.height, bitDepth: frame.precision, channels: frame.components };
 }
 
+/**
+ * Refuses a file too small to hold the image its frame header declares, before a decoder allocates
+ * for it: every MCU of the first scan costs at least one bit (T.81 Huffman codes are >= 1 bit) and
+ * an MCU covers at most 32x32 pixels, so a few kB cannot be a 10,000 x 10,000 image.
+ */
+export function checkJpegSize(frame: JpegFrameHeader, fileBytes: number): void {
+  const minBytes = Math.ceil((Math.ceil(frame.width / 32) * Math.ceil(frame.height / 32)) / 8);
+  if (fileBytes < minBytes) {
+    throw new ImageDecodeError(`JPEG of ${fileBytes} bytes cannot hold the ${frame.width}x${frame.height} image its header declares; the file is truncated or its header corrupt`);
+  }
+}
+
 /** A complete JPEG ends with EOI (FFD9), possibly followed by padding. */
 export function jpegTailComplete(tail: Uint8Array): boolean {
   for (let i = tail.length - 2; i >= Math.max(0, tail.length - 64); i--) {
@@ -70,6 +84,7 @@ export function decodeJpeg(bytes: Uint8Array): GrayImage {
   const frame = readJpegFrameHeader(bytes);
   if (!frame) throw new ImageDecodeError('JPEG ends before its frame header; the file is truncated');
   checkDimensions(frame.width, frame.height);
+  checkJpegSize(frame, bytes.length);
   if (frame.precision !== 8 || ![0xc0, 0xc1, 0xc2].includes(frame.marker)) {
     throw new ImageDecodeError(
       `JPEG process SOF${frame.marker - 0xc0} with ${frame.precision}-bit samples is not supported outside DICOM; convert to PNG (16-bit keeps the precision)`,

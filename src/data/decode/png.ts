@@ -1,20 +1,36 @@
 /**
  * PNG: the header comes straight from IHDR (bytes 16-25, PNG spec section 11.2.2), so dimensions
- * are checked before fast-png allocates anything; decoding keeps 16-bit samples at full precision.
+ * are checked before anything is allocated. One decoder covers every layout the spec allows (bit
+ * depths 1-16, grey, RGB, palette, alpha, Adam7): IDAT is inflated natively, never past the size
+ * the header implies, then unfiltered line by line straight to float grey. 16-bit samples keep
+ * their full precision. fast-png is not used here: its Adam7 path misreads sub-byte depths.
  */
-import { decode as decodePngPixels, convertIndexedToRgb } from 'fast-png';
 import { hasNativeInflate, inflateZlib } from './inflate.ts';
 import { checkDimensions, ImageDecodeError, type GrayImage, type ImageHeader } from './types.ts';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const CHANNELS_BY_COLOUR_TYPE: Record<number, number> = { 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 };
+/** Samples per pixel as stored (a palette pixel is one index). */
+const SAMPLES_BY_COLOUR_TYPE: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** PNG spec table 11.1: the bit depths each colour type allows. */
+const DEPTHS_BY_COLOUR_TYPE: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+/** Adam7 passes: x0, y0, dx, dy (PNG spec section 8.2). */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
 
 export function isPng(bytes: Uint8Array): boolean {
   return SIGNATURE.every((b, i) => bytes[i] === b);
 }
 
 export function readPngHeader(bytes: Uint8Array): ImageHeader {
-  if (bytes.length < 26 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') {
+  if (bytes.length < 26 || String.fromCharCode(bytes[12], bytes[13], bytes[14], bytes[15]) !== 'IHDR') {
     throw new ImageDecodeError('PNG header (IHDR) missing or cut short; the file is truncated or not a PNG');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -35,28 +51,44 @@ export function pngTailComplete(tail: Uint8Array): boolean {
   return false;
 }
 
-/**
- * The common radiograph case (8/16-bit, gray or RGB(A), not interlaced) is decoded here with the
- * platform's native inflate and a direct unfilter-to-float pass; everything else (palette,
- * sub-byte depths, Adam7) goes through fast-png.
- */
-export async function decodePng(bytes: Uint8Array): Promise<GrayImage> {
-  const header = readPngHeader(bytes);
-  checkDimensions(header.width, header.height);
-  const interlaced = bytes[28] === 1;
-  const colourType = bytes[25];
-  if (hasNativeInflate && !interlaced && (header.bitDepth === 8 || header.bitDepth === 16) && colourType !== 3) {
-    return decodePngFast(bytes, header, colourType);
-  }
-  return decodePngGeneric(bytes);
+interface Layout {
+  width: number;
+  height: number;
+  depth: number;
+  colourType: number;
+  /** samples per pixel as stored */
+  spp: number;
+  /** bytes per complete pixel for the filters, at least 1 (spec section 9.2) */
+  bpp: number;
 }
 
-async function decodePngFast(bytes: Uint8Array, header: ImageHeader, colourType: number): Promise<GrayImage> {
-  const { width, height, bitDepth } = header;
-  const samplesPerPixel = ({ 0: 1, 2: 3, 4: 2, 6: 4 } as Record<number, number>)[colourType];
+const rowBytes = (pixels: number, l: Layout) => Math.ceil((pixels * l.spp * l.depth) / 8);
+
+/** The passes as [x0, y0, dx, dy, width, height], empty ones dropped. */
+function passesOf(l: Layout, interlaced: boolean): number[][] {
+  if (!interlaced) return [[0, 0, 1, 1, l.width, l.height]];
+  return ADAM7.map(([x0, y0, dx, dy]) => [x0, y0, dx, dy, Math.ceil((l.width - x0) / dx), Math.ceil((l.height - y0) / dy)]).filter((p) => p[4] > 0 && p[5] > 0);
+}
+
+export async function decodePng(bytes: Uint8Array): Promise<GrayImage> {
+  const header = readPngHeader(bytes);
+  const { width, height, bitDepth: depth } = header;
+  checkDimensions(width, height);
+  const colourType = bytes[25];
+  if (!DEPTHS_BY_COLOUR_TYPE[colourType].includes(depth)) {
+    throw new ImageDecodeError(`PNG bit depth ${depth} is not allowed with colour type ${colourType}; the file is corrupt`);
+  }
+  if (bytes[26] !== 0 || bytes[27] !== 0 || bytes[28] > 1) {
+    throw new ImageDecodeError('PNG header names an unknown compression, filter or interlace method; the file is corrupt');
+  }
+  const interlaced = bytes[28] === 1;
+  const spp = SAMPLES_BY_COLOUR_TYPE[colourType];
+  const layout: Layout = { width, height, depth, colourType, spp, bpp: Math.max(1, (spp * depth) >> 3) };
+
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const idat: Uint8Array[] = [];
   let total = 0;
+  let palette: Uint8Array | undefined;
   let sawEnd = false;
   for (let i = 8; i + 8 <= bytes.length; ) {
     const length = view.getUint32(i);
@@ -65,6 +97,8 @@ async function decodePngFast(bytes: Uint8Array, header: ImageHeader, colourType:
     if (type === 'IDAT') {
       idat.push(bytes.subarray(i + 8, i + 8 + length));
       total += length;
+    } else if (type === 'PLTE') {
+      palette = bytes.subarray(i + 8, i + 8 + length);
     } else if (type === 'IEND') {
       sawEnd = true;
       break;
@@ -72,6 +106,12 @@ async function decodePngFast(bytes: Uint8Array, header: ImageHeader, colourType:
     i += 12 + length;
   }
   if (!sawEnd || idat.length === 0) throw new ImageDecodeError('PNG image data (IDAT/IEND) missing; the file is truncated, re-export it');
+  if (colourType === 3 && (!palette || palette.length === 0 || palette.length % 3 !== 0 || palette.length > 768)) {
+    throw new ImageDecodeError('PNG palette (PLTE) missing or malformed; the file is corrupt, re-export it');
+  }
+  const passes = passesOf(layout, interlaced);
+  const expected = passes.reduce((n, p) => n + p[5] * (1 + rowBytes(p[4], layout)), 0);
+  if (!hasNativeInflate) throw new ImageDecodeError('this environment has no DecompressionStream to inflate PNG data; use a current browser or Node 18+');
   const compressed = idat.length === 1 ? idat[0] : new Uint8Array(total);
   if (idat.length > 1) {
     let o = 0;
@@ -82,39 +122,76 @@ async function decodePngFast(bytes: Uint8Array, header: ImageHeader, colourType:
   }
   let raw: Uint8Array;
   try {
-    raw = await inflateZlib(compressed);
+    // Data past the last row is ignored, as libpng does; it is never held in memory.
+    raw = await inflateZlib(compressed, 'deflate', { maxBytes: expected, beyond: 'stop' });
   } catch (err) {
     throw new ImageDecodeError(`PNG data unreadable (${(err as Error).message}); the file is truncated or corrupt, re-export it`);
   }
-  const bytesPerSample = bitDepth / 8;
-  const bpp = samplesPerPixel * bytesPerSample;
-  const stride = width * bpp;
-  if (raw.length < height * (stride + 1)) throw new ImageDecodeError('PNG pixel data is shorter than its header says; the file is truncated, re-export it');
+  if (raw.length < expected) throw new ImageDecodeError('PNG pixel data is shorter than its header says; the file is truncated, re-export it');
+
   const out = new Float32Array(width * height);
-  let prev = new Uint8Array(stride);
-  let line = new Uint8Array(stride);
-  const scale = 1 / ((1 << bitDepth) - 1);
-  const colour = samplesPerPixel >= 3;
-  for (let y = 0; y < height; y++) {
-    const at = y * (stride + 1);
-    const filter = raw[at];
-    const src = raw.subarray(at + 1, at + 1 + stride);
-    unfilter(filter, src, prev, line, bpp, y);
-    const row = y * width;
-    if (bytesPerSample === 2) {
-      for (let x = 0, j = 0; x < width; x++, j += bpp) {
-        out[row + x] = colour
-          ? (((line[j] << 8) | line[j + 1]) + ((line[j + 2] << 8) | line[j + 3]) + ((line[j + 4] << 8) | line[j + 5])) * (scale / 3)
+  const grey = greyOf(layout, palette);
+  let at = 0;
+  for (const [x0, y0, dx, dy, passWidth, passHeight] of passes) {
+    const stride = rowBytes(passWidth, layout);
+    let prev = new Uint8Array(stride);
+    let line = new Uint8Array(stride);
+    for (let y = 0; y < passHeight; y++) {
+      unfilter(raw[at], raw.subarray(at + 1, at + 1 + stride), prev, line, layout.bpp, y);
+      at += 1 + stride;
+      grey(line, out, (y0 + y * dy) * width + x0, dx, passWidth);
+      const t = prev;
+      prev = line;
+      line = t;
+    }
+  }
+  return { width, height, data: out, fromColour: colourType === 2 || colourType === 6 || colourType === 3 };
+}
+
+/**
+ * Writes one unfiltered line as grey values to `out`, starting at pixel `start` and stepping `step`
+ * pixels (1, or the Adam7 pass's spacing). Alpha is ignored: a radiograph has no transparency to
+ * honour; colour is averaged to luminance; palette indices past the palette read as black.
+ */
+function greyOf(l: Layout, palette?: Uint8Array): (line: Uint8Array, out: Float32Array, start: number, step: number, count: number) => void {
+  const { depth, colourType, spp } = l;
+  const max = depth === 16 ? 65535 : (1 << depth) - 1;
+  if (colourType === 3) {
+    const entries = palette!.length / 3;
+    const lut = new Float32Array(256);
+    for (let k = 0; k < entries; k++) lut[k] = (palette![3 * k] + palette![3 * k + 1] + palette![3 * k + 2]) / 765;
+    return (line, out, start, step, count) => {
+      for (let x = 0; x < count; x++) out[start + x * step] = lut[subByte(line, x, depth)];
+    };
+  }
+  if (depth < 8) {
+    return (line, out, start, step, count) => {
+      for (let x = 0; x < count; x++) out[start + x * step] = subByte(line, x, depth) / max;
+    };
+  }
+  const colour = colourType === 2 || colourType === 6;
+  if (depth === 16) {
+    const bpp = spp * 2;
+    const scale = colour ? 1 / (3 * max) : 1 / max;
+    return (line, out, start, step, count) => {
+      for (let x = 0, j = 0; x < count; x++, j += bpp) {
+        out[start + x * step] = colour
+          ? (((line[j] << 8) | line[j + 1]) + ((line[j + 2] << 8) | line[j + 3]) + ((line[j + 4] << 8) | line[j + 5])) * scale
           : ((line[j] << 8) | line[j + 1]) * scale;
       }
-    } else {
-      for (let x = 0, j = 0; x < width; x++, j += bpp) out[row + x] = colour ? (line[j] + line[j + 1] + line[j + 2]) * (scale / 3) : line[j] * scale;
-    }
-    const t = prev;
-    prev = line;
-    line = t;
+    };
   }
-  return { width, height, data: out, fromColour: colour };
+  const scale = colour ? 1 / (3 * max) : 1 / max;
+  return (line, out, start, step, count) => {
+    for (let x = 0, j = 0; x < count; x++, j += spp) out[start + x * step] = colour ? (line[j] + line[j + 1] + line[j + 2]) * scale : line[j] * scale;
+  };
+}
+
+/** Sample `x` of a line packed at 1, 2 or 4 bits (or 8), most significant bits first. */
+function subByte(line: Uint8Array, x: number, depth: number): number {
+  if (depth === 8) return line[x];
+  const bit = x * depth;
+  return (line[bit >> 3] >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
 }
 
 /** PNG spec section 9.2 filters; `prev` is the previous unfiltered line (zeros for the first). */
@@ -148,41 +225,4 @@ function unfilter(filter: number, src: Uint8Array, prev: Uint8Array, out: Uint8A
     default:
       throw new ImageDecodeError(`PNG line ${y} has filter type ${filter}, not 0-4; the file is corrupt`);
   }
-}
-
-function decodePngGeneric(bytes: Uint8Array): GrayImage {
-  const header = readPngHeader(bytes);
-  checkDimensions(header.width, header.height);
-  let png;
-  try {
-    png = decodePngPixels(bytes);
-  } catch (err) {
-    throw new ImageDecodeError(`PNG data unreadable (${(err as Error).message}); the file is truncated or corrupt, re-export it`);
-  }
-  const { width, height } = png;
-  let samples = png.data as Uint8Array | Uint16Array;
-  let channels = png.channels;
-  let depth = png.depth;
-  if (png.palette) {
-    samples = convertIndexedToRgb(png) as Uint8Array;
-    channels = png.palette[0]?.length ?? 3;
-    depth = 8;
-  }
-  if (samples.length < width * height * channels) {
-    throw new ImageDecodeError('PNG pixel data is shorter than its header says; the file is truncated, re-export it');
-  }
-  const max = (1 << depth) - 1;
-  const out = new Float32Array(width * height);
-  const colour = channels >= 3;
-  if (channels === 1) {
-    const scale = 1 / max;
-    for (let i = 0; i < out.length; i++) out[i] = samples[i] * scale;
-  } else {
-    // Alpha (channels 2 and 4) is ignored: a radiograph has no transparency to honour.
-    const scale = colour ? 1 / (3 * max) : 1 / max;
-    for (let i = 0, j = 0; i < out.length; i++, j += channels) {
-      out[i] = colour ? (samples[j] + samples[j + 1] + samples[j + 2]) * scale : samples[j] * scale;
-    }
-  }
-  return { width, height, data: out, fromColour: colour };
 }

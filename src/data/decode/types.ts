@@ -35,7 +35,28 @@ export class ImageDecodeError extends Error {
  * scanned films while stopping a corrupt or hostile header that claims 65,535 x 65,535 (17 GB as
  * float32) from taking the tab or the process down.
  */
-export const IMAGE_LIMITS = { maxSide: 16_384, maxPixels: 100_000_000 };
+export const IMAGE_LIMITS = {
+  maxSide: 16_384,
+  maxPixels: 100_000_000,
+  /** Reading plus decoding one file. A read that never finishes (a stalled network share) or a
+   * codec stuck on a corrupt file is reported instead of stalling the scan or the training. */
+  perFileMs: 60_000,
+};
+
+/**
+ * `work`, or an ImageDecodeError once `ms` have passed. The work itself cannot be cancelled
+ * (reads and codecs have no abort); what it returns later is dropped.
+ */
+export function withTimeLimit<T>(work: Promise<T>, what: string, ms = IMAGE_LIMITS.perFileMs): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ImageDecodeError(`${what} took longer than ${ms / 1000} s, the per-file limit; file skipped. A stalled disk or network share? Copy the dataset to a local disk and scan again`)),
+      ms,
+    );
+  });
+  return Promise.race([work, limit]).finally(() => clearTimeout(timer));
+}
 
 export function checkDimensions(width: number, height: number): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {

@@ -3,9 +3,11 @@
  * gaze against its image, assigning splits and class indices, and collecting problems. Importers
  * only turn their format's tables into candidates.
  */
-import { probeImage } from '../decode/index.ts';
+import { decodeText } from '../csv.ts';
+import { ImageDecodeError, probeImage } from '../decode/index.ts';
 import { readPngHeader } from '../decode/png.ts';
-import { mulberry32, shuffleInPlace } from '../rng.ts';
+import { withTimeLimit } from '../decode/types.ts';
+import { mulberry32, shuffleInPlace } from '../../util/rng.ts';
 import type { Dataset, DatasetEntry, DatasetFormat, Problem, Sample, ScanOptions, Split } from '../types.ts';
 
 export type Candidate = Omit<Sample, 'labelIndex' | 'split'> & { split?: Split };
@@ -13,11 +15,69 @@ export type Candidate = Omit<Sample, 'labelIndex' | 'split'> & { split?: Split }
 export const IMAGE_EXTENSIONS = /\.(png|jpe?g|dcm|dicom)$/i;
 const SYSTEM_FILES = /(^|\/)(\.DS_Store|Thumbs\.db|ehthumbs\.db|desktop\.ini|\._[^/]*|\.Spotlight-V100|\.Trashes)$|(^|\/)__MACOSX\//i;
 
+/** Problems listed per file before the rest are summed up in one line (a garbage CSV of a million
+ * rows must not produce a million-line report). */
+export const MAX_PROBLEMS_PER_FILE = 50;
+
 export class Problems {
   readonly list: Problem[] = [];
+  private readonly perFile = new Map<string, number>();
   add(file: string, error: string): void {
-    this.list.push({ file, error });
+    const n = (this.perFile.get(file) ?? 0) + 1;
+    this.perFile.set(file, n);
+    if (n <= MAX_PROBLEMS_PER_FILE) this.list.push({ file, error });
   }
+  /** Appends one summary line per file whose problems were cut short; call once, at the end. */
+  summarise(): Problem[] {
+    for (const [file, n] of this.perFile) {
+      if (n > MAX_PROBLEMS_PER_FILE) this.list.push({ file, error: `${n - MAX_PROBLEMS_PER_FILE} more problems in this file (not listed one by one); fix the ones above and scan again` });
+    }
+    this.perFile.clear();
+    return this.list;
+  }
+}
+
+/** Text files larger than this are refused rather than read whole (a JavaScript string cannot hold
+ * more than about 512 M characters, and no gaze table of a public dataset comes close). */
+export const MAX_TEXT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A CSV or JSON file as text, or undefined with a problem when it cannot be read (unreadable, too
+ * large, a read that never finishes). Scans never throw on a file the user dropped.
+ */
+export async function readText(entry: DatasetEntry, problems: Problems, whatFor: string, maxBytes = MAX_TEXT_BYTES): Promise<string | undefined> {
+  if (entry.size > maxBytes) {
+    problems.add(entry.path, `${(entry.size / 1048576).toFixed(0)} MB is too large for a ${whatFor} (limit ${maxBytes / 1048576} MB); file ignored. Split it or remove what is not needed`);
+    return undefined;
+  }
+  try {
+    return decodeText(await withTimeLimit(entry.read(), `reading this ${whatFor}`));
+  } catch (err) {
+    problems.add(entry.path, reasonOf(err));
+    return undefined;
+  }
+}
+
+/** The first `bytes` of a file as text, or '' when it cannot be read (format sniffing only). */
+export async function readHeadText(entry: DatasetEntry, bytes: number): Promise<string> {
+  try {
+    const head = entry.slice ? await withTimeLimit(entry.slice(0, bytes), 'reading') : (await withTimeLimit(entry.read(), 'reading')).subarray(0, bytes);
+    return decodeText(head);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The message of an error caught while reading a user's file. Our own errors already say what is
+ * wrong and what to do; anything else is a bug in the reader, and says so rather than posing as a
+ * verdict on the file.
+ */
+export function reasonOf(err: unknown): string {
+  if (err instanceof ImageDecodeError) return err.message;
+  const e = err as Error | undefined;
+  if (e && e.constructor === Error && e.message) return e.message; // adapters' plain errors (file system reasons)
+  return `internal error while reading this file (${e?.name ?? 'Error'}: ${e?.message ?? String(err)}); please report it with the file if you can share it`;
 }
 
 /** The dataset seen from its root: a dropped folder usually arrives as "<folder>/images/...". */
@@ -61,13 +121,25 @@ function commonRoot(paths: string[]): string {
   }
 }
 
-/** Drops junk with a problem each; returns the usable entries. */
+/**
+ * Drops junk with a problem each; returns the usable entries. Also where adapters' findings
+ * (unreadable files, odd names) become problems, and where two entries with one path (a browser
+ * that decoded two different non-UTF-8 names to the same text) are kept apart: the first is used.
+ */
 export function screenEntries(entries: DatasetEntry[], problems: Problems): DatasetEntry[] {
   const usable: DatasetEntry[] = [];
+  const paths = new Set<string>();
   for (const e of entries) {
-    if (SYSTEM_FILES.test(e.path)) problems.add(e.path, 'operating-system metadata file (.DS_Store, Thumbs.db, ._*), not data; ignored');
+    if (e.unusable !== undefined) problems.add(e.path, e.unusable);
+    else if (SYSTEM_FILES.test(e.path)) problems.add(e.path, 'operating-system metadata file (.DS_Store, Thumbs.db, ._*), not data; ignored');
+    else if (paths.has(e.path)) problems.add(e.path, 'another file has the same path (their names differ only in characters that could not be decoded); this one ignored. Rename the files to UTF-8 names');
     else if (e.size === 0) problems.add(e.path, 'zero-byte file; ignored. Copy it again from the source');
-    else usable.push(e);
+    else {
+      paths.add(e.path);
+      if (e.notice !== undefined) problems.add(e.path, e.notice);
+      else if (e.path.includes('\uFFFD')) problems.add(e.path, 'file name holds bytes that are not UTF-8, shown as \uFFFD by the browser; used under that name. Rename it to a UTF-8 name so CSV files can refer to it');
+      usable.push(e);
+    }
   }
   return usable;
 }
@@ -128,7 +200,7 @@ export async function finalise(
       c.width = header.width;
       c.height = header.height;
     } catch (err) {
-      problems.add(c.imagePath, (err as Error).message);
+      problems.add(c.imagePath, reasonOf(err));
       return null;
     }
     if (c.gaze) await checkGaze(c, view, problems);
@@ -138,7 +210,7 @@ export async function finalise(
   const classNames = [...new Set(kept.map((c) => c.label))].sort((a, b) => a.localeCompare(b));
   const splits = assignSplits(kept, options);
   const samples: Sample[] = kept.map((c, i) => ({ ...c, labelIndex: classNames.indexOf(c.label), split: splits[i] }));
-  return { format, classNames, samples, problems: problems.list };
+  return { format, classNames, samples, problems: problems.summarise() };
 }
 
 async function checkGaze(c: Candidate, view: DatasetView, problems: Problems): Promise<void> {
@@ -164,7 +236,7 @@ async function checkGaze(c: Candidate, view: DatasetView, problems: Problems): P
         problems.add(gaze.path, 'heatmap is RGB, not grayscale; converted by averaging the channels. Colour-mapped heatmaps (jet, viridis) do not convert meaningfully: save the raw intensity as a grayscale PNG');
       }
     } catch (err) {
-      problems.add(gaze.path, `heatmap unusable (${(err as Error).message}); gaze ignored for this image`);
+      problems.add(gaze.path, `heatmap unusable (${reasonOf(err)}); gaze ignored for this image`);
       delete c.gaze;
     }
     return;
@@ -196,7 +268,7 @@ async function checkGaze(c: Candidate, view: DatasetView, problems: Problems): P
 }
 
 async function readHead(entry: DatasetEntry): Promise<Uint8Array> {
-  return entry.slice ? entry.slice(0, 64) : (await entry.read()).subarray(0, 64);
+  return withTimeLimit(entry.slice ? entry.slice(0, 64) : entry.read().then((b) => b.subarray(0, 64)), 'reading the heatmap');
 }
 
 /**

@@ -3,9 +3,9 @@
  * names first (cheap), then at most one CSV's first line (MicEye's semicolon logs).
  */
 import type { Dataset, DatasetEntry, DatasetFormat, Fixation, ScanOptions } from '../types.ts';
-import { column, decodeText, num, parseCsv, parseCsvRows } from '../csv.ts';
+import { column, num, parseCsv, parseCsvRows } from '../csv.ts';
 import { EGD_SIGMA_PX, MICEYE_SIGMA_DISPLAY_PX } from '../gaze.ts';
-import { finalise, indexImagesByStem, parseSplitValue, stem, type Candidate, type DatasetView, type Problems } from './common.ts';
+import { finalise, indexImagesByStem, parseSplitValue, readHeadText, readText, stem, type Candidate, type DatasetView, type Problems } from './common.ts';
 
 const MICEYE_LINE = /^[^;\n]+;[^;\n]*;\s*[[(]/;
 
@@ -19,7 +19,7 @@ export async function detectFormat(entries: DatasetEntry[], view: DatasetView): 
   for (const e of entries) {
     const rel = view.rel(e.path);
     if (!/\.csv$/i.test(rel) || rel.startsWith('gaze/') || rel === 'labels.csv' || rel === 'split.csv') continue;
-    const head = decodeText(e.slice ? await e.slice(0, 4096) : (await e.read()).subarray(0, 4096));
+    const head = await readHeadText(e, 4096);
     if (MICEYE_LINE.test(head.trimStart())) return 'miceye';
   }
   return 'native';
@@ -51,7 +51,9 @@ export async function scanEgdCxr(entries: DatasetEntry[], view: DatasetView, pro
   const masterEntry = byBase('master_sheet.csv')!;
   const fixEntry = byBase('fixations.csv');
   const images = indexImagesByStem(entries);
-  const master = parseCsv(decodeText(await masterEntry.read()));
+  const masterText = await readText(masterEntry, problems, 'master sheet');
+  if (masterText === undefined) return finalise('egd-cxr', [], view, problems, options);
+  const master = parseCsv(masterText);
   for (const e of master.errors) problems.add(masterEntry.path, e.error);
   const idCol = column(master.header, 'dicom_id');
   const patientCol = column(master.header, 'patient_id');
@@ -92,7 +94,9 @@ export async function scanEgdCxr(entries: DatasetEntry[], view: DatasetView, pro
     problems.add(masterEntry.path, 'fixations.csv (EGD-CXR gaze) not found beside master_sheet.csv; images are used without gaze. Add fixations.csv to train with gaze');
     return finalise('egd-cxr', [...candidates.values()], view, problems, options);
   }
-  const fix = parseCsv(decodeText(await fixEntry.read()));
+  const fixText = await readText(fixEntry, problems, 'fixation table');
+  if (fixText === undefined) return finalise('egd-cxr', [...candidates.values()], view, problems, options);
+  const fix = parseCsv(fixText);
   for (const e of fix.errors) problems.add(fixEntry.path, e.error);
   const fId = column(fix.header, 'DICOM_ID');
   const fx = column(fix.header, 'X_ORIGINAL');
@@ -157,9 +161,12 @@ export async function scanReflacx(entries: DatasetEntry[], view: DatasetView, pr
   }
   interface Reading { id: string; line: number; file: string; discarded: boolean; split?: string; subject?: string; sizeX?: number; sizeY?: number; certainty: Map<string, number> }
   const byDicom = new Map<string, Reading[]>();
+  const readingLines = new Map<string, string>();
   const metas = entries.filter((e) => /(^|\/)metadata_phase_\d+\.csv$/i.test(e.path)).sort((a, b) => a.path.localeCompare(b.path));
   for (const meta of metas) {
-    const table = parseCsv(decodeText(await meta.read()));
+    const text = await readText(meta, problems, 'metadata table');
+    if (text === undefined) continue;
+    const table = parseCsv(text);
     for (const e of table.errors) problems.add(meta.path, e.error);
     const col = (name: string) => column(table.header, name);
     const idCol = col('id');
@@ -192,6 +199,16 @@ export async function scanReflacx(entries: DatasetEntry[], view: DatasetView, pr
         certainty,
       };
       const dicom = f(dicomCol);
+      if (!dicom || !reading.id) {
+        problems.add(meta.path, `line ${row.line}: empty ${dicom ? 'id' : 'dicom_id'} field; row ignored`);
+        continue;
+      }
+      const earlier = readingLines.get(reading.id);
+      if (earlier) {
+        problems.add(meta.path, `line ${row.line}: duplicate reading id ${reading.id} (first at ${earlier}); row ignored`);
+        continue;
+      }
+      readingLines.set(reading.id, `${meta.path.slice(meta.path.lastIndexOf('/') + 1)} line ${row.line}`);
       const list = byDicom.get(dicom) ?? [];
       list.push(reading);
       byDicom.set(dicom, list);
@@ -227,8 +244,11 @@ export async function scanReflacx(entries: DatasetEntry[], view: DatasetView, pr
         problems.add(r.file, `line ${r.line}: reading ${r.id} has eye-tracking data but main_data/${r.id}/fixations.csv is missing; that reading's gaze ignored`);
         continue;
       }
+      const text = await readText(file, problems, 'fixation table');
+      if (text === undefined) continue;
       gazePath ||= file.path;
-      fixations.push(...parseReflacxFixations(decodeText(await file.read()), file.path, problems));
+      // One push per item: spreading a long array into push() overflows the call stack.
+      for (const f of parseReflacxFixations(text, file.path, problems)) fixations.push(f);
     }
     const split = first.split ? parseSplitValue(first.split) : undefined;
     const c: Candidate = { id: dicom, imagePath: image.path, label, patient: first.subject, split, meta: { readings: readings.map((r) => r.id).join('|') } };
@@ -304,19 +324,24 @@ export async function scanMicEye(entries: DatasetEntry[], view: DatasetView, pro
   let displayHeight = options.miceyeDisplayHeight ?? MICEYE_DEFAULT_DISPLAY_HEIGHT;
   const config = entries.find((e) => /(^|\/)config\.json$/i.test(e.path));
   if (config && options.miceyeDisplayHeight === undefined) {
+    const text = await readText(config, problems, 'MicEye config.json', 1024 * 1024);
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(decodeText(await config.read()));
-      const h = Number(parsed['image height']);
-      if (Number.isFinite(h) && h > 0) displayHeight = h;
-      else problems.add(config.path, `no numeric "image height"; assuming ${displayHeight} px display height`);
+      parsed = text === undefined ? undefined : JSON.parse(text);
     } catch (err) {
       problems.add(config.path, `not valid JSON (${(err as Error).message}); assuming ${displayHeight} px display height`);
+    }
+    if (parsed !== undefined) {
+      const h = Number((parsed as Record<string, unknown> | null)?.['image height']);
+      if (Number.isFinite(h) && h > 0) displayHeight = h;
+      else problems.add(config.path, `no numeric "image height"; assuming ${displayHeight} px display height`);
     }
   }
   const candidates = new Map<string, Candidate>();
   const logs = entries.filter((e) => /\.csv$/i.test(e.path)).sort((a, b) => a.path.localeCompare(b.path));
   for (const log of logs) {
-    const text = decodeText(await log.read());
+    const text = await readText(log, problems, 'MicEye log');
+    if (text === undefined) continue;
     if (!MICEYE_LINE.test(text.trimStart())) {
       problems.add(log.path, 'CSV that is not a MicEye log (image;class;[[x, y], ...];...); ignored');
       continue;
@@ -339,7 +364,7 @@ export async function scanMicEye(entries: DatasetEntry[], view: DatasetView, pro
       const existing = candidates.get(id);
       if (existing) {
         if (existing.label !== label) problems.add(log.path, `line ${row.line}: ${id} labelled ${label} here but ${existing.label} earlier; first label kept`);
-        if (existing.gaze?.kind === 'fixations') existing.gaze.fixations.push(...fixations);
+        if (existing.gaze?.kind === 'fixations') for (const f of fixations) existing.gaze.fixations.push(f);
         continue;
       }
       const image = findImage(id, images, 'MicEye log', problems);

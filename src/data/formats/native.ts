@@ -7,9 +7,9 @@
  * gaze/. Extra columns of labels.csv and split.csv travel along as `meta` (the demo's shortcut
  * bookkeeping uses this).
  */
-import { column, decodeText, num, parseCsv } from '../csv.ts';
+import { column, num, parseCsv } from '../csv.ts';
 import type { Dataset, DatasetEntry, Fixation, ScanOptions, Split } from '../types.ts';
-import { finalise, IMAGE_EXTENSIONS, parseSplitValue, type Candidate, type DatasetView, type Problems } from './common.ts';
+import { finalise, IMAGE_EXTENSIONS, parseSplitValue, readText, type Candidate, type DatasetView, type Problems } from './common.ts';
 
 const ROOT_DOCS = /^[^/]+\.(md|txt|json|pdf|html?)$|^(README|LICENSE|NOTICE)[^/]*$/i;
 
@@ -39,7 +39,9 @@ async function readKeyedTable(
   valueNames: string[],
   problems: Problems,
 ): Promise<Map<string, TableRow> | undefined> {
-  const table = parseCsv(decodeText(await entry.read()));
+  const text = await readText(entry, problems, 'table');
+  if (text === undefined) return undefined;
+  const table = parseCsv(text);
   for (const e of table.errors) problems.add(rel, e.error);
   const imageCol = table.header.findIndex((h) => /^(image|path|file|filename)$/i.test(h));
   const valueCol = column(table.header, ...valueNames);
@@ -147,6 +149,7 @@ export async function scanNative(entries: DatasetEntry[], view: DatasetView, pro
 
   const candidates: Candidate[] = [];
   const usedLabelRows = new Set<string>();
+  const usedSplitRows = new Set<string>();
   for (const c of images.values()) {
     const rel = view.rel(c.imagePath);
     const under = rel.slice('images/'.length);
@@ -164,8 +167,10 @@ export async function scanNative(entries: DatasetEntry[], view: DatasetView, pro
       problems.add(c.imagePath, `image without label: not in labels.csv and not inside a class folder (images/<label>/...); ignored`);
       continue;
     }
-    const splitRow = splits?.get(rel) ?? splits?.get(normaliseImageRef(idOf(under)));
+    const splitKey = splits?.has(rel) ? rel : normaliseImageRef(idOf(under));
+    const splitRow = splits?.get(splitKey);
     if (splitRow) {
+      usedSplitRows.add(splitKey);
       const split: Split | undefined = parseSplitValue(splitRow.value);
       if (split) c.split = split;
       else problems.add(splitEntry!.path, `line ${splitRow.line}: split "${splitRow.value}" is not train, val or test; ${c.id} gets the seeded split`);
@@ -181,9 +186,12 @@ export async function scanNative(entries: DatasetEntry[], view: DatasetView, pro
       }
       if (/\.png$/i.test(chosen.path)) c.gaze = { kind: 'heatmap', path: chosen.path };
       else {
-        const fixations = parseFixationCsv(decodeText(await chosen.read()), chosen.path, problems);
-        if (fixations.length) c.gaze = { kind: 'fixations', path: chosen.path, fixations, sigmaImagePx: options.gazeSigmaPx };
-        else problems.add(chosen.path, `no usable fixation rows; ${c.id} has no gaze`);
+        const text = await readText(chosen, problems, 'fixation CSV');
+        if (text !== undefined) {
+          const fixations = parseFixationCsv(text, chosen.path, problems);
+          if (fixations.length) c.gaze = { kind: 'fixations', path: chosen.path, fixations, sigmaImagePx: options.gazeSigmaPx };
+          else problems.add(chosen.path, `no usable fixation rows; ${c.id} has no gaze`);
+        }
       }
     }
     candidates.push(c);
@@ -194,6 +202,14 @@ export async function scanNative(entries: DatasetEntry[], view: DatasetView, pro
   if (labels) {
     for (const [key, row] of labels) {
       if (!usedLabelRows.has(key)) problems.add(labelsEntry!.path, `line ${row.line}: ${key} not found in the dropped folder; row ignored`);
+    }
+  }
+  if (splits) {
+    for (const [key, row] of splits) {
+      // A row whose image exists but was left out (no label, duplicate id) is covered by that image's own problem.
+      if (!usedSplitRows.has(key) && !images.has(idOf(key.slice('images/'.length)))) {
+        problems.add(splitEntry!.path, `line ${row.line}: ${key} is not in the dataset; row ignored. Add the image or remove the row`);
+      }
     }
   }
   return finalise('native', candidates, view, problems, options);

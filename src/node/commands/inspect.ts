@@ -15,22 +15,22 @@ Nothing in the folder is modified.
   --seed N     seed of the stratified split when the dataset has no split (default 0)
   --sigma PX   gaze Gaussian sigma in original image pixels (default: each format's recipe)`;
 
+/** `split.csv:14: images/n404.png is not in the dataset`, the way compilers point at a line. */
+export function problemLine(p: { file: string; error: string }): string {
+  const m = /^line (\d+): /.exec(p.error);
+  return m ? `  ${p.file}:${m[1]}: ${p.error.slice(m[0].length)}` : `  ${p.file}: ${p.error}`;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { positional, flags } = parseArgs(argv, { json: { type: 'boolean' }, decode: { type: 'boolean' }, seed: { type: 'int' }, sigma: { type: 'number' } });
   if (positional.length !== 1) throw new UsageError('expected exactly one dataset folder');
-  let entries;
-  try {
-    entries = await entriesFromDirectory(positional[0]);
-  } catch (err) {
-    console.error(`gazecam inspect: cannot read ${positional[0]} (${(err as Error).message}); pass an existing dataset folder`);
-    return 1;
-  }
+  const entries = await entriesFromDirectory(positional[0]);
   const ds = await scanDataset(entries, { seed: flags.seed as number | undefined, gazeSigmaPx: flags.sigma as number | undefined });
   if (flags.decode) {
     // A tiny target size keeps this about decoding, not resizing or memory.
     const cache = await preprocessDataset(ds, new Map(entries.map((e) => [e.path, e])), 8, { gazeSigmaPx: flags.sigma as number | undefined });
     ds.samples = cache.samples;
-    ds.problems.push(...cache.problems);
+    for (const p of cache.problems) ds.problems.push(p);
   }
   const report = datasetReport(ds);
   if (flags.json) {
@@ -43,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
     `classes   ${Object.entries(report.classes).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`,
     `splits    train ${report.splits.train}, val ${report.splits.val}, test ${report.splits.test}`,
     `problems  ${report.problems.length}`,
-    ...report.problems.map((p) => `  ${p.file}: ${p.error}`),
+    ...report.problems.map(problemLine),
   ];
   process.stdout.write(lines.join('\n') + '\n');
   return 0;

@@ -4,6 +4,7 @@
  * PNG per image, and with --npy logits.npy [N,K] and cams.npy [N,K,H,W] (refined CAMs before the
  * sigmoid, NCHW), rows in the order of predictions.csv.
  */
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import { scanDataset } from '../../data/index.ts';
@@ -11,9 +12,9 @@ import { nhwcToNchw } from '../../engine/io/layout.ts';
 import { encodeNpyFloat32 } from '../../engine/io/npy.ts';
 import { evaluateSplit, loadSamples } from '../../engine/train/index.ts';
 import { overlayRgb } from '../../engine/viz/colormap.ts';
-import { parseArgs, UsageError } from '../args.ts';
+import { CliError, parseArgs, UsageError } from '../args.ts';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend.ts';
-import { entriesFromDirectory } from '../fs-dataset.ts';
+import { checkDatasetFolder, entriesFromDirectory } from '../fs-dataset.ts';
 import { bar, ProgressLine } from '../progress.ts';
 import { loadRun, writeAtomic } from '../run_files.ts';
 import { assertNoGPUErrors } from '../webgpu.ts';
@@ -35,6 +36,11 @@ export async function run(argv: string[]): Promise<number> {
   if (positional.length !== 2) throw new UsageError('expected <run> and <dataset>');
   if (!flags.out) throw new UsageError('--out <dir> is required');
   const out = flags.out as string;
+  // Both folders are checked before the slow WebGPU start-up.
+  if (!(await stat(positional[0]).then((s) => s.isDirectory(), () => false))) {
+    throw new CliError(`run folder ${positional[0]} does not exist; pass a folder written by 'gazecam train --out'`);
+  }
+  await checkDatasetFolder(positional[1]);
   const progress = new ProgressLine();
   const adapter = await selectBackend((flags.backend as BackendChoice | undefined) ?? 'webgpu');
   progress.log(`backend ${flags.backend ?? 'webgpu'}: ${adapter.description}`);
