@@ -5,6 +5,7 @@ import { GpuStatus } from './components/GpuStatus.tsx';
 import { Notices } from './components/Notices.tsx';
 import { ResultsPanel } from './components/ResultsPanel.tsx';
 import { ResumeBanner } from './components/ResumeBanner.tsx';
+import { RunAtScale } from './components/RunAtScale.tsx';
 import { SettingsPanel } from './components/SettingsPanel.tsx';
 import { TrainingPanel } from './components/TrainingPanel.tsx';
 import { WeightsPanel } from './components/WeightsPanel.tsx';
@@ -35,6 +36,7 @@ export function App() {
           <ResultsPanel />
           <DatasetGallery />
           <WeightsPanel />
+          <RunAtScale />
         </main>
       </div>
     </div>

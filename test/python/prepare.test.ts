@@ -13,7 +13,7 @@ import { readPreparedSplit, type PreparedManifest } from '../../src/data/prepare
 import { prepareTrainData } from '../../src/engine/train/index.ts';
 import { entriesFromDirectory } from '../../src/node/fs-dataset.ts';
 import { gazecam, gazecamOk } from '../helpers/cli.ts';
-import { makeTempDir, PYTHON, pythonEnv, ROOT } from '../model/torch_oracle.ts';
+import { makeTempDir, PYTHON, ROOT } from '../model/torch_oracle.ts';
 
 let tmp: ReturnType<typeof makeTempDir>;
 let demo: string;
