@@ -18,7 +18,8 @@ const SCRIPT = join(ROOT, 'test/python/oracle.py');
 /** The environment that runs gazecam_torch from the source tree (no pip install). */
 export function pythonEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const path = [join(ROOT, 'python'), process.env.PYTHONPATH].filter(Boolean).join(':');
-  return { ...process.env, PYTHONPATH: path, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1', ...extra };
+  // No __pycache__ folders in the source tree from test runs.
+  return { ...process.env, PYTHONPATH: path, PYTHONDONTWRITEBYTECODE: '1', OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1', ...extra };
 }
 
 export function runTorchReference(args: string[]): string {
