@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   train: () => import('./commands/train.ts'),
   predict: () => import('./commands/predict.ts'),
   prepare: () => import('./commands/prepare.ts'),
+  compare: () => import('./commands/compare.ts'),
 };
 
 const HELP = `gazecam: train gaze-supervised chest X-ray classifiers on WebGPU (Node, through Dawn)
@@ -24,6 +25,7 @@ usage: gazecam <command> [options]
   inspect <dataset> [--json]            dataset report: counts, splits, problems
   train <dataset> --out <run> [...]     train a ResNet with CAM-to-gaze supervision
   predict <run> <dataset> --out <dir>   probabilities, CAM overlays, --npy arrays
+  compare <dataset> --out <dir> --runs  methods x seeds, then mean ± sd and paired differences
   demo <dir>                            write the built-in demo dataset
   prepare <dataset> --out <dir> [...]   preprocess once into .npy shards for PyTorch (torchrun)
   bench [kernels|training] [--json]     benchmark suite

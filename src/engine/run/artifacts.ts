@@ -100,7 +100,7 @@ The class order is ${JSON.stringify(m.classNames)}.
 `;
 }
 
-/** Every file of the export, in the order a reader meets them. */
+/** Every file of the export; run.json comes last. */
 export async function runArtifacts(model: ResNet, manifest: RunManifest, python: PythonSources): Promise<ArtifactFile[]> {
   const meta = { 'gazecam.run': JSON.stringify({ classNames: manifest.classNames, preprocess: manifest.preprocess, model: manifest.model }) };
   const { model: weights, gazeHead } = await exportSafetensors(model, meta);
@@ -111,8 +111,9 @@ export async function runArtifacts(model: ResNet, manifest: RunManifest, python:
     ...(gazeHead && manifest.files.gazeHead ? [{ path: manifest.files.gazeHead, data: gazeHead }] : []),
     { path: manifest.files.tfjs, data: text.encode(JSON.stringify(tfjs.modelJson)) },
     { path: `tfjs/${TFJS_WEIGHTS_FILE}`, data: tfjs.weights },
-    { path: 'run.json', data: text.encode(JSON.stringify(manifest, null, 2) + '\n') },
     { path: 'README.md', data: text.encode(exportReadme(manifest)) },
     { path: TORCH_MODELS_FILE, data: text.encode(torchModelsSource(python)) },
+    // Last: a folder holding run.json holds a finished run.
+    { path: 'run.json', data: text.encode(JSON.stringify(manifest, null, 2) + '\n') },
   ];
 }

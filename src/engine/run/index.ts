@@ -9,3 +9,15 @@ export {
   type ArtifactFile,
   type PythonSources,
 } from './artifacts.ts';
+export {
+  compareMarkdown,
+  CompareSpecError,
+  COMPARE_METRICS,
+  methodFolder,
+  parseMethodSpecs,
+  RUN_SPEC_HELP,
+  summariseCompare,
+  type CompareRun,
+  type CompareSummary,
+  type MethodSpec,
+} from './compare.ts';

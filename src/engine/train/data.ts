@@ -83,9 +83,21 @@ export async function loadSamples(
       data.gaze.set(cache.gaze.subarray(slot * pixels, (slot + 1) * pixels), i * pixels);
     }
     data.labels[i] = classNames ? classNames.indexOf(sample.label) : sample.labelIndex;
-    data.conflict[i] = sample.meta?.conflict === '1' ? 1 : 0;
+    data.conflict[i] = shortcutConflicts(sample) ? 1 : 0;
   });
   return data;
+}
+
+/**
+ * Whether the sample's shortcut contradicts its label: a `conflict` column of 1 (the demo's hard
+ * mode writes one), or a `shortcut` column naming another class than the label (for native
+ * datasets: which class a marker, a device or a hospital points to).
+ */
+function shortcutConflicts(sample: Sample): boolean {
+  const meta = sample.meta;
+  if (!meta) return false;
+  if (meta.conflict !== undefined && meta.conflict !== '') return meta.conflict === '1';
+  return meta.shortcut !== undefined && meta.shortcut !== '' && meta.shortcut !== sample.label;
 }
 
 /** Decodes and preprocesses every sample of the dataset to `size` once. */
