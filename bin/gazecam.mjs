@@ -24,7 +24,9 @@ async function runHere() {
 if (process.env[CHILD_MARK] === '1') {
   // The parent's stderr is the real one: tell progress bars whether it is a terminal.
   if (process.env.GAZECAM_STDERR_TTY === '1') Object.defineProperty(process.stderr, 'isTTY', { value: true });
+  // Processes this one starts (a compare run's trainings) filter their own stderr again.
   delete process.env[CHILD_MARK];
+  delete process.env.GAZECAM_STDERR_TTY;
   await runHere();
 } else if (debug) {
   await runHere();
