@@ -20,7 +20,7 @@ import { disposeBatch, makeBatch } from '../engine/train/data.ts';
 import { createModelFor } from '../engine/train/loop.ts';
 import { Optimizer } from '../engine/train/optimizer.ts';
 import { trainStep } from '../engine/train/step.ts';
-import { configureKernels, kernelOptions, prepareKernels, type KernelOptions, type KernelPath } from '../engine/kernels/index.ts';
+import { configureKernels, kernelOptions, prepareKernels, type KernelOptions } from '../engine/kernels/index.ts';
 import type { TimingOptions } from './timing.ts';
 import { median } from './timing.ts';
 import { syntheticBatch, syntheticSplit, type TrainingCase } from './training.ts';
@@ -89,53 +89,30 @@ export function parseAbSpec(spec: string): AbSpec {
     };
   }
   const [kind, name, aRaw, bRaw, ...rest] = spec.split(':');
-  if (kind === 'kernelPath') {
-    const paths: KernelPath[] = ['direct', 'tiled'];
-    const [a, b] = [name, aRaw] as KernelPath[];
-    if (!a || !b || !paths.includes(a) || !paths.includes(b) || bRaw !== undefined) {
-      throw new AbSpecError(`ab kernelPath takes two of ${paths.join(', ')}, e.g. kernelPath:direct:tiled, got "${spec}"`);
+  /** The two values of `kind:A:B`, each one of `values`. */
+  const twoOf = <T extends string>(values: readonly T[], example: string): [T, T] => {
+    const [a, b] = [name, aRaw] as T[];
+    if (!a || !b || !values.includes(a) || !values.includes(b) || bRaw !== undefined) {
+      throw new AbSpecError(`ab ${kind} takes two of ${values.join(', ')}, e.g. ${kind}:${example}, got "${spec}"`);
     }
-    return {
-      what: 'kernel path',
-      ...kernelSides({ path: a }, a, { path: b }, b),
-      backends: ['webgpu'],
-    };
-  }
-  if (kind === 'batchNorm') {
-    const modes = ['fused', 'reference'] as const;
-    const [a, b] = [name, aRaw] as Array<(typeof modes)[number]>;
-    if (!a || !b || !modes.includes(a) || !modes.includes(b) || bRaw !== undefined) {
-      throw new AbSpecError(`ab batchNorm takes two of ${modes.join(', ')}, e.g. batchNorm:fused:reference, got "${spec}"`);
-    }
-    return {
-      what: 'training-mode batch norm',
-      ...kernelSides({ batchNorm: a }, a, { batchNorm: b }, b),
-      backends: ['webgpu'],
-    };
-  }
+    return [a, b];
+  };
+  /** An A/B of one kernel option, on webgpu, where the kernels run. */
+  const kernelOption = <K extends keyof KernelOptions>(option: K, values: ReadonlyArray<KernelOptions[K]>, example: string, what: string): AbSpec => {
+    const [a, b] = twoOf(values as readonly string[], example);
+    return { what, ...kernelSides({ [option]: a }, a, { [option]: b }, b), backends: ['webgpu'] };
+  };
+  if (kind === 'kernelPath') return kernelOption('path', ['direct', 'tiled'], 'direct:tiled', 'kernel path');
+  if (kind === 'batchNorm') return kernelOption('batchNorm', ['fused', 'reference'], 'fused:reference', 'training-mode batch norm');
+  if (kind === 'optimizer') return kernelOption('optimizer', ['fused', 'composed'], 'fused:composed', 'optimizer update');
   if (kind === 'augment') {
-    const [a, b] = [name, aRaw] as AugmentPreset[];
-    if (!a || !b || !AUGMENT_PRESETS.includes(a) || !AUGMENT_PRESETS.includes(b) || bRaw !== undefined) {
-      throw new AbSpecError(`ab augment takes two of ${AUGMENT_PRESETS.join(', ')}, e.g. augment:standard:none, got "${spec}"`);
-    }
+    const [a, b] = twoOf<AugmentPreset>(AUGMENT_PRESETS, 'standard:none');
     return {
       what: 'training-time augmentation',
       a: { label: a, apply: () => {}, augment: a },
       b: { label: b, apply: () => {}, augment: b },
       restore: () => {},
       backends: ['webgpu', 'webgl', 'cpu'],
-    };
-  }
-  if (kind === 'optimizer') {
-    const modes = ['fused', 'composed'] as const;
-    const [a, b] = [name, aRaw] as Array<(typeof modes)[number]>;
-    if (!a || !b || !modes.includes(a) || !modes.includes(b) || bRaw !== undefined) {
-      throw new AbSpecError(`ab optimizer takes two of ${modes.join(', ')}, e.g. optimizer:fused:composed, got "${spec}"`);
-    }
-    return {
-      what: 'optimizer update',
-      ...kernelSides({ optimizer: a }, a, { optimizer: b }, b),
-      backends: ['webgpu'],
     };
   }
   if (kind === 'flag' && name && aRaw !== undefined && bRaw !== undefined && rest.length === 0) {
