@@ -5,6 +5,10 @@
  */
 import type { DatasetFile } from '../worker/protocol.ts';
 
+// File names reach us as the browser decoded them. Chromium leaves a file whose name is not valid
+// UTF-8 (a Latin-1 byte from an old Windows archive) out of a picked folder's FileList altogether,
+// so the studio cannot report it; a table row naming it is reported with its line instead
+// (e2e/dataset_names.spec.ts). Browsers that hand over U+FFFD are handled in src/data (screenEntries).
 export function filesFromInput(list: FileList): DatasetFile[] {
   return Array.from(list, (file) => ({ path: file.webkitRelativePath || file.name, file }));
 }

@@ -12,7 +12,7 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entriesFromBlobs, IMAGE_LIMITS, preprocessDataset, scanDataset, type DatasetEntry, type Problem } from '../../src/data/index.ts';
+import { decodeImage, entriesFromBlobs, IMAGE_LIMITS, preprocessDataset, scanDataset, type DatasetEntry, type Problem } from '../../src/data/index.ts';
 import { entriesFromDirectory } from '../../src/node/fs-dataset.ts';
 import { deflatedDicomBomb, imageSeeds, MUTATIONS, mutate, pngBomb, seeded, TABLE_KINDS, tableDataset, tableSeeds, TEXT_MUTATIONS, type Mutation } from '../helpers/fuzz_corpus.ts';
 import { makeDicom, png8, testPattern } from '../../scripts/make-data-fixtures.ts';
@@ -70,6 +70,9 @@ let root: string;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'gazecam-fuzz-'));
+  // The codecs load (and compile their WebAssembly) on first use: done here, under the normal
+  // limit, so that a loaded machine cannot push a first decode over the test's short one.
+  for (const seed of await imageSeeds()) await decodeImage(seed.bytes, `warm.${seed.ext}`);
   IMAGE_LIMITS.perFileMs = PER_FILE_MS;
 });
 afterAll(async () => {
@@ -185,7 +188,7 @@ describe('ingestion fuzz corpus', () => {
           const blobs = Object.entries(content).map(([path, bytes]) => ({ path: `dropped/${path}`, blob: new Blob([bytes as Uint8Array<ArrayBuffer>]) }));
           let entries = entriesFromBlobs(blobs);
           // A table whose read never finishes: cut off by the time limit, the rest still scanned.
-          const stalled = k === 0 && mutation === 'many-rows' && (kind === 'split' || kind === 'egd-master');
+          const stalled = k === 0 && mutation === 'many-rows' && kind === 'egd-master';
           if (stalled) entries = entries.map((e) => (e.path === `dropped/${target}` ? stalledEntry(e.path) : e));
           const ds = await scanDataset(entries, { seed: 1 });
           const cache = await preprocessDataset(ds, new Map(entries.map((e) => [e.path, e])), 8);
