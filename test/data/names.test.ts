@@ -74,13 +74,12 @@ describe('gazecam inspect on a folder with odd entries', () => {
     await writeFile(join(dir, 'images/normal/locked.png'), image);
     await mkdir(join(dir, 'images/closed'));
     await writeFile(join(dir, 'images/closed/c1.png'), image);
-    await chmod(root, 0o755);
-    execFileSync('chmod', ['-R', 'o+rX', dir]);
     await chmod(join(dir, 'images/normal/locked.png'), 0);
     await chmod(join(dir, 'images/closed'), 0);
 
-    // Permission bits do not stop root: the CLI runs as an unprivileged user when the tests run as root.
-    const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'env', 'HOME=/tmp'] : [];
+    // Permission bits do not stop root, through its capabilities to override them: when the tests
+    // run as root, the CLI runs without those two (still root, so the repository stays readable).
+    const asUser = process.getuid?.() === 0 ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search'] : [];
     const command = [...asUser, process.execPath, join(ROOT, 'bin/gazecam.mjs'), 'inspect', dir, '--json'];
     const run = spawnSync(command[0], command.slice(1), { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
@@ -144,6 +143,22 @@ describe('entries that vanish while the folder is read', () => {
 });
 
 describe('names as the browser gives them', () => {
+  it("a File the browser can no longer read (moved after picking) is reported as such, image or table", async () => {
+    const png = generateDemoDataset({ count: 3, size: 32, seed: 9 }).find((f) => f.path.endsWith('.png'))!.bytes;
+    const gone = (path: string) => ({ path, size: 100, read: () => Promise.reject(new DOMException('The requested file could not be read', 'NotReadableError')) });
+    const entries = [
+      ...entriesFromBlobs([{ path: 'ds/images/normal/a.png', blob: new Blob([png as Uint8Array<ArrayBuffer>]) }, { path: 'ds/images/opacity/b.png', blob: new Blob([png as Uint8Array<ArrayBuffer>]) }]),
+      gone('ds/images/normal/moved.png'),
+      gone('ds/split.csv'),
+    ];
+    const ds = await scanDataset(entries);
+    expect(ds.samples).toHaveLength(2);
+    expect(ds.problems).toEqual([
+      { file: 'ds/split.csv', error: expect.stringMatching(/^the file could not be read \(NotReadableError: /) },
+      { file: 'ds/images/normal/moved.png', error: expect.stringMatching(/^the file could not be read \(NotReadableError: .*Pick the folder again$/) },
+    ]);
+  });
+
   // Chromium leaves a file whose name is not UTF-8 out of a picked folder altogether (checked with
   // Playwright in Debian's Chromium; see docs/testing.md). Other browsers and unpackers hand over
   // U+FFFD instead, so two different names can arrive as one path.

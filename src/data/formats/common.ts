@@ -77,6 +77,10 @@ export function reasonOf(err: unknown): string {
   if (err instanceof ImageDecodeError) return err.message;
   const e = err as Error | undefined;
   if (e && e.constructor === Error && e.message) return e.message; // adapters' plain errors (file system reasons)
+  // A browser's File read fails with a DOMException (NotReadableError, NotFoundError).
+  if (typeof DOMException === 'function' && err instanceof DOMException) {
+    return `the file could not be read (${err.name}: ${err.message}); it may have been moved or changed since it was picked. Pick the folder again`;
+  }
   return `internal error while reading this file (${e?.name ?? 'Error'}: ${e?.message ?? String(err)}); please report it with the file if you can share it`;
 }
 
