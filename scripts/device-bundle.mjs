@@ -136,7 +136,7 @@ const manifest = {
 writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
 const total = parts.reduce((s, p) => s + p.bytes, 0) + statSync(manifestPath).size;
 const mib = (b) => `${(b / 2 ** 20).toFixed(2)} MiB`;
-for (const p of parts) console.log(`${p.file.padEnd(40)} ${mib(p.bytes).padStart(11)}${p.sourceBytes ? `  (from ${mib(p.sourceBytes)})` : ''}`);
-console.log(`${'total .device/'.padEnd(40)} ${mib(total).padStart(11)}  (limit ${mib(LIMIT_BYTES)}; ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+for (const p of parts) console.log(`${p.file.padEnd(48)} ${mib(p.bytes).padStart(11)}${p.sourceBytes ? `  (from ${mib(p.sourceBytes)})` : ''}`);
+console.log(`${'total .device/'.padEnd(48)} ${mib(total).padStart(11)}  (limit ${mib(LIMIT_BYTES)}; ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 if (total > LIMIT_BYTES) fail(`.device/ is ${mib(total)}, over the ${mib(LIMIT_BYTES)} it may take`);
 console.log(`next: bash scripts/device-run.sh on the GPU machine, with .device carried (${basename(OUT)}/)`);

@@ -18,10 +18,8 @@ cp -r "$ROOT/.device" "$BARE/tree/.device"
 # PATH without Node: /usr/bin mirrored minus node, npm, npx, corepack; the rest of PATH kept
 # except the folders holding a node.
 mkdir "$BARE/bin"
-for f in /usr/bin/*; do
-  case "$(basename "$f")" in node|nodejs|npm|npx|corepack) continue ;; esac
-  ln -s "$f" "$BARE/bin/$(basename "$f")"
-done
+ln -s -t "$BARE/bin" /usr/bin/*
+rm -f "$BARE/bin/node" "$BARE/bin/nodejs" "$BARE/bin/npm" "$BARE/bin/npx" "$BARE/bin/corepack"
 path="$BARE/bin"
 IFS=: read -r -a dirs <<< "$PATH"
 for d in "${dirs[@]}"; do

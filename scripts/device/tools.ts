@@ -239,7 +239,7 @@ async function run(argv: string[]): Promise<number> {
   const saveLog = (id: string, command: string[], r: ChildResult) => {
     const name = `logs/${String(++logIndex).padStart(2, '0')}-${id}.log`;
     const tail = (s: string) => (s.length > LOG_TAIL_CHARS ? `[... ${s.length - LOG_TAIL_CHARS} characters left out]\n` + s.slice(-LOG_TAIL_CHARS) : s);
-    writeFileSync(join(outDir, name), `$ ${command.join(' ')}\n# ${r.wallS.toFixed(1)} s, ${r.timedOut ? 'stopped at its budget' : failureLine(r)}\n--- stdout\n${tail(r.stdout)}\n--- stderr\n${tail(r.stderr)}\n`);
+    writeFileSync(join(outDir, name), `$ ${command.join(' ')}\n# ${r.wallS.toFixed(1)} s, ${r.timedOut ? 'stopped at its budget' : r.code === 0 ? 'exit code 0' : failureLine(r)}\n--- stdout\n${tail(r.stdout)}\n--- stderr\n${tail(r.stderr)}\n`);
     return name;
   };
   const record = (r: RunRecord) => {
@@ -419,7 +419,7 @@ async function run(argv: string[]): Promise<number> {
     // torchrun is this module; --redirects/--tee 1 because Debian's torch 1.13 on Python 3.11
     // cannot parse its own default for them, and on torch 2 they only tee the workers' stdout.
     const command = [
-      python ?? 'python3', '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '1', '--redirects', '1', '--tee', '1', '--log_dir', join(workDir, 'torchrun-logs'),
+      python ?? 'python3', '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '1', '--redirects', '1', '--tee', '1',
       '-m', 'gazecam_torch.train', prepared, '--out', runDir, '--arch', t.arch, '--batch', String(t.batch), '--epochs', '1000',
       '--max-steps', String(t.maxSteps), '--log-every', String(t.logEvery), '--device', plan.torch.device, '--checkpoint-every', '0',
     ];
