@@ -81,7 +81,10 @@ else
   say "dpkg is not installed: using the machine's own Vulkan loader, if it has one"
 fi
 # dawn.node needs GLIBCXX_3.4.30 (GCC 12's libstdc++): the bundled one only when the host's is older.
-host_libstdcxx=$( (ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ { print $NF; exit }') || true)
+host_libstdcxx=$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null) | awk '/libstdc\+\+\.so\.6 .*x86-64/ { print $NF; exit }')
+for f in /usr/lib/x86_64-linux-gnu/libstdc++.so.6 /lib64/libstdc++.so.6 /usr/lib64/libstdc++.so.6; do
+  [ -z "$host_libstdcxx" ] && [ -f "$f" ] && host_libstdcxx="$f"
+done
 if [ -n "$host_libstdcxx" ] && grep -q GLIBCXX_3.4.30 "$host_libstdcxx" 2>/dev/null; then
   :
 elif [ -f "$WORK/sys/usr/lib/x86_64-linux-gnu/libstdc++.so.6" ]; then
