@@ -30,7 +30,9 @@ usage: gazecam <command> [options]
   prepare <dataset> --out <dir> [...]   preprocess once into .npy shards for PyTorch (torchrun)
   bench [kernels|training] [--json]     benchmark suite
 
-'gazecam <command> --help' shows a command's options.`;
+'gazecam <command> --help' shows a command's options. --debug (any command) adds stack traces to
+errors and shows library warnings that are filtered as known-harmless. Exit codes: 0 done, 1 data
+or runtime error, 2 wrong command line.`;
 
 export async function main(argv: string[]): Promise<number> {
   // --debug may stand anywhere; commands never see it.
