@@ -108,9 +108,9 @@ describe('library chatter on stderr', () => {
       { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' } },
     );
     expect(probe.status, `no WebGPU adapter through Dawn: ${probe.stderr}`).toBe(0);
-    const lines = probe.stderr.split('\n').filter(Boolean);
-    expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) expect(KNOWN_STDERR_LINES.some((re) => re.test(line)), line).toBe(true);
+    // lavapipe gets both lines; a driver with finite limits gets none. A line that no pattern
+    // matches means Dawn changed its wording (update bin/stderr_filter.mjs) or says something new.
+    for (const line of probe.stderr.split('\n').filter(Boolean)) expect(KNOWN_STDERR_LINES.some((re) => re.test(line)), line).toBe(true);
   });
 
   it('real runs: training on WebGPU and predicting on the tfjs CPU backend print no chatter', () => {
