@@ -116,10 +116,12 @@ export function shardArrays(cache: PreprocessedCache): ShardArrays {
   if (!(cache.images instanceof Uint16Array)) throw new Error('prepared shards hold 16-bit images: preprocess with imageBits 16');
   const n = cache.samples.length;
   const pixels = cache.pixels;
+  // When every sample kept its own gaze slot in order, the cache's gaze maps are the shard's layout.
+  const inPlace = cache.gaze.length === n * pixels && cache.gazeSlot.every((slot, i) => slot === i);
   const out: ShardArrays = {
     samples: cache.samples,
     images: cache.images,
-    gaze: new Uint8Array(n * pixels),
+    gaze: inPlace ? cache.gaze : new Uint8Array(n * pixels),
     labels: new Int32Array(n),
     hasGaze: new Uint8Array(n),
     conflict: new Uint8Array(n),
@@ -128,7 +130,7 @@ export function shardArrays(cache: PreprocessedCache): ShardArrays {
     const slot = cache.gazeSlot[i];
     if (slot >= 0) {
       out.hasGaze[i] = 1;
-      out.gaze.set(cache.gaze.subarray(slot * pixels, (slot + 1) * pixels), i * pixels);
+      if (!inPlace) out.gaze.set(cache.gaze.subarray(slot * pixels, (slot + 1) * pixels), i * pixels);
     }
     out.labels[i] = sample.labelIndex;
     out.conflict[i] = sample.meta?.conflict === '1' ? 1 : 0;
