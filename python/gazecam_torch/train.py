@@ -68,6 +68,10 @@ class UsageError(Exception):
     """Bad input: printed as one line naming the file or option, exit status 2."""
 
 
+class TrainingDiverged(Exception):
+    """NaN or Inf in the losses or the weights: one line, exit status 1, the last checkpoint kept."""
+
+
 def resolve_config(partial):
     """The defaults, the augmentation preset's knobs, then `partial` (as config.ts resolveConfig)."""
     preset = partial.get("augment", DEFAULT_CONFIG["augment"])
@@ -262,10 +266,15 @@ def evaluate(backbone, split, c, num_classes, dist, batch_size):
 # --- checkpoints and --init -------------------------------------------------------------------------
 
 
-def save_checkpoint(path, backbone, head, optimizer, meta):
+def check_finite(backbone, head, where):
+    """A checkpoint is what a diverged run falls back to: it must never hold the divergence."""
     for name, t in list(backbone.state_dict().items()) + list((head.state_dict() if head is not None else {}).items()):
         if t.is_floating_point() and not torch.isfinite(t).all():
-            raise RuntimeError("%s became NaN or Inf: not written to a checkpoint; try a lower learning rate" % name)
+            raise TrainingDiverged("the weight %s became NaN or Inf by %s: the run was stopped and the last checkpoint (if any) kept; "
+                                   "try a lower learning rate or a smaller gaze loss weight" % (name, where))
+
+
+def save_checkpoint(path, backbone, head, optimizer, meta):
     state = dict(meta, format=CHECKPOINT_FORMAT, version=1, model=backbone.state_dict(),
                  head=head.state_dict() if head is not None else None, optimizer=optimizer.state_dict())
     buf = io.BytesIO()
@@ -440,6 +449,8 @@ def train(args, c, dist):
     meta_base = {"config": c, "classNames": class_names, "datasetId": data.dataset_id, "worldSize": dist.world}
 
     def checkpoint(epoch, step):
+        # Every process checks (the weights are the same everywhere), so all stop together.
+        check_finite(backbone, head, "epoch %d, step %d" % (epoch + 1, step))
         if dist.is_main:
             save_checkpoint(checkpoint_path, backbone, head, optimizer,
                             dict(meta_base, epoch=epoch, stepInEpoch=step, globalStep=epoch * steps_per_epoch + step, history=history))
@@ -481,8 +492,9 @@ def train(args, c, dist):
                 # Sync point: the global batch's losses (sum of every process's part).
                 mean = dist.all_reduce_sum(log_sums.clone()) / log_steps
                 if not torch.isfinite(mean).all():
-                    raise RuntimeError("Loss became %s at epoch %d, step %d: the run was stopped; try a lower learning rate (now %s) "
-                                       "or a smaller gaze loss weight (now %s)" % (float(mean[0]), epoch + 1, step + 1, c["lr"], c["lambda"]))
+                    raise TrainingDiverged("Loss became %s at epoch %d, step %d: the run was stopped and the last checkpoint (if any) kept; try a "
+                                           "lower learning rate (now %s) or a smaller gaze loss weight (now %s)"
+                                           % (float(mean[0]), epoch + 1, step + 1, c["lr"], c["lambda"]))
                 seconds = time.perf_counter() - log_start
                 images_per_sec = log_steps * batch / seconds
                 loss = dict(zip(("total", "ce", "cam", "head"), mean.tolist()))
@@ -607,11 +619,11 @@ def main(argv=None):
             raise UsageError("--device cuda: this PyTorch has no CUDA device; use --device cpu")
         train(args, c, dist)
         return 0
-    except (UsageError, PreparedDataError) as err:
+    except (UsageError, PreparedDataError, TrainingDiverged) as err:
         # One line per failure: every process finds the same problem, rank 0 says it.
         if dist.is_main:
             print("gazecam_torch.train: %s" % err, file=sys.stderr)
-        return 2
+        return 1 if isinstance(err, TrainingDiverged) else 2
     finally:
         dist.stop()
 

@@ -190,6 +190,14 @@ describe('bad input: one line naming the file or option, nothing in --out', () =
       /--init .*two-classes\.safetensors: trained on classes \["effusion", "normal"\], the prepared dataset has \["nodule", "normal", "opacity"\]; pass --fresh-fc/);
   });
 
+  it('a diverging run stops with one line (exit 1) and is not written as finished', () => {
+    const out = join(tmp.dir, 'out-nan');
+    const r = train([prepared, '--out', out, ...TRAIN, '--optimizer', 'sgd', '--lr', '1e30']);
+    expect(r.status).toBe(1);
+    expect(ourErrors(r.stderr)).toEqual([expect.stringMatching(/Loss became nan at epoch 1, step \d+: the run was stopped.*lower learning rate \(now 1e\+30\)/)]);
+    expect(existsSync(join(out, 'run.json')), 'a diverged run is not written as finished').toBe(false);
+  });
+
   it('more processes than a global batch has samples', () => {
     const out = join(tmp.dir, 'out-procs');
     expectRefused(train([prepared, '--out', out, ...TRAIN, '--batch', '1'], 2), out,
