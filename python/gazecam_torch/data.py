@@ -37,7 +37,7 @@ class PreparedDataError(Exception):
     """A prepared folder that cannot be trained on; the message names the file and what to do."""
 
 
-# --- the engine's seeded order (src/data/rng.ts) -----------------------------------------------
+# --- the engine's seeded order (src/util/rng.ts) -----------------------------------------------
 
 
 def _imul(a, b):
@@ -45,7 +45,7 @@ def _imul(a, b):
 
 
 def mulberry32(seed):
-    """src/data/rng.ts mulberry32: a function returning floats in [0, 1), identical to the JS one."""
+    """src/util/rng.ts mulberry32: a function returning floats in [0, 1), identical to the JS one."""
     state = [seed & _M32]
 
     def rand():
@@ -59,7 +59,7 @@ def mulberry32(seed):
 
 
 def hash_string(s):
-    """FNV-1a over UTF-16 code units, as src/data/rng.ts hashString."""
+    """FNV-1a over UTF-16 code units, as src/util/rng.ts hashString."""
     h = 0x811C9DC5
     units = s.encode("utf-16-le")
     for i in range(0, len(units), 2):

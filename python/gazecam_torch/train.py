@@ -289,7 +289,9 @@ def read_init(path):
         raise UsageError("--init %s: no such file or folder" % path)
     class_names, head = None, None
     try:
-        if os.path.isdir(path) or zipfile.is_zipfile(path):
+        # torch.save writes zip archives too; a studio export is the zip with model.safetensors in it.
+        export_zip = zipfile.is_zipfile(path) and "model.safetensors" in zipfile.ZipFile(path).namelist()
+        if os.path.isdir(path) or export_zip:
             if os.path.isdir(path):
                 read = lambda name: open(os.path.join(path, name), "rb").read() if os.path.exists(os.path.join(path, name)) else None  # noqa: E731
             else:
@@ -341,12 +343,17 @@ def apply_init(path, backbone, head, class_names, fresh_fc, log):
     if skip_fc:
         state = {k: v for k, v in state.items() if k not in ("fc.weight", "fc.bias")}
     state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
-    result = backbone.load_state_dict(state, strict=False)
-    missing = [k for k in result.missing_keys if not (skip_fc and k in ("fc.weight", "fc.bias"))]
-    mismatched = missing + list(result.unexpected_keys)
-    if mismatched:
-        raise UsageError("--init %s: does not fit %s: %s%s" % (
-            path, type(backbone).__name__, ", ".join(mismatched[:4]), " ..." if len(mismatched) > 4 else ""))
+    expected = backbone.state_dict()
+    # Old torchvision files lack num_batches_tracked; PyTorch's loader fills it in (as 0).
+    problems = ["%s missing" % k for k in expected if k not in state and not k.endswith("num_batches_tracked")
+                and not (skip_fc and k in ("fc.weight", "fc.bias"))]
+    problems += ["%s unexpected" % k for k in state if k not in expected]
+    problems += ["%s is %s, the model's %s" % (k, list(v.shape), list(expected[k].shape))
+                 for k, v in state.items() if k in expected and v.shape != expected[k].shape]
+    if problems:
+        raise UsageError("--init %s: does not fit the model (%d mismatches: %s%s); check --arch" % (
+            path, len(problems), "; ".join(problems[:3]), "; ..." if len(problems) > 3 else ""))
+    backbone.load_state_dict(state, strict=not skip_fc)
     if head is not None and head_state is not None:
         head.load_state_dict(head_state, strict=True)
     log("initialised from %s: %d tensors%s%s" % (path, len(state), "; fc re-initialised (fresh classifier)" if skip_fc else "",

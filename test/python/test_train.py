@@ -58,3 +58,65 @@ class TrainPiecesTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class InitTest(unittest.TestCase):
+    """--init reads a studio export (.zip), a run folder, .safetensors or a torchvision .pth."""
+
+    def setUp(self):
+        import json as _json
+        import os
+        import tempfile
+        import zipfile
+
+        from gazecam_torch.safetensors import serialize_safetensors, state_dict_arrays
+
+        self.dir = tempfile.mkdtemp()
+        torch.manual_seed(0)
+        self.model = build_backbone("resnet10-tiny", 2)
+        weights = serialize_safetensors(state_dict_arrays(self.model.state_dict()))
+        run = _json.dumps({"classNames": ["effusion", "normal"]})
+        self.zip = os.path.join(self.dir, "export.zip")
+        with zipfile.ZipFile(self.zip, "w") as z:
+            z.writestr("model.safetensors", weights)
+            z.writestr("run.json", run)
+        self.folder = os.path.join(self.dir, "run")
+        os.makedirs(self.folder)
+        with open(os.path.join(self.folder, "model.safetensors"), "wb") as f:
+            f.write(weights)
+        with open(os.path.join(self.folder, "run.json"), "w") as f:
+            f.write(run)
+        self.pth = os.path.join(self.dir, "weights.pth")
+        torch.save({"state_dict": self.model.state_dict(), "epoch": 3}, self.pth)
+
+    def tearDown(self):
+        import shutil
+
+        shutil.rmtree(self.dir)
+
+    def test_every_source_gives_the_weights_and_what_it_knows_of_the_classes(self):
+        from gazecam_torch.train import read_init
+
+        for path, classes in ((self.zip, ["effusion", "normal"]), (self.folder, ["effusion", "normal"]), (self.pth, None)):
+            state, head, names = read_init(path)
+            self.assertEqual(names, classes, path)
+            self.assertIsNone(head)
+            self.assertEqual(set(state), set(self.model.state_dict()), path)
+            self.assertTrue(torch.equal(state["conv1.weight"], self.model.state_dict()["conv1.weight"]), path)
+
+    def test_other_classes_are_refused_unless_a_fresh_fc_is_asked_for(self):
+        from gazecam_torch.train import apply_init
+
+        target = build_backbone("resnet10-tiny", 3)
+        with self.assertRaisesRegex(UsageError, r"--init .*export\.zip: trained on classes \["):
+            apply_init(self.zip, target, None, ["a", "b", "c"], False, lambda _: None)
+        apply_init(self.zip, target, None, ["a", "b", "c"], True, lambda _: None)
+        self.assertTrue(torch.equal(target.state_dict()["conv1.weight"], self.model.state_dict()["conv1.weight"]))
+        self.assertEqual(tuple(target.fc.weight.shape), (3, 64))
+        # A torchvision file does not name its classes: a different fc is simply re-initialised; an old
+        # one without num_batches_tracked loads as PyTorch loads it.
+        old = {k: v for k, v in self.model.state_dict().items() if not k.endswith("num_batches_tracked")}
+        torch.save(old, self.pth)
+        apply_init(self.pth, build_backbone("resnet10-tiny", 3), None, ["a", "b", "c"], False, lambda _: None)
+        with self.assertRaisesRegex(UsageError, r"--init .*: does not fit"):
+            apply_init(self.pth, build_backbone("resnet18-small", 2), None, ["a", "b"], False, lambda _: None)
