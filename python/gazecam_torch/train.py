@@ -19,6 +19,7 @@ import io
 import json
 import math
 import os
+import pickle
 import sys
 import time
 import zipfile
@@ -311,7 +312,12 @@ def read_init(path):
         elif path.endswith(".safetensors"):
             arrays, meta = read_safetensors(path)
         else:
-            state = torch.load(path, map_location="cpu")
+            # weights_only: tensors and plain containers, never code from a downloaded file.
+            try:
+                state = torch.load(path, map_location="cpu", weights_only=True)
+            except pickle.UnpicklingError as err:
+                raise UsageError("--init %s: holds more than tensors, which is not unpickled (%s); save the model's "
+                                 "state_dict() alone, or convert it to .safetensors" % (path, str(err).split(".")[0]))
             for key in ("state_dict", "model"):
                 if isinstance(state, dict) and isinstance(state.get(key), dict):
                     state = state[key]
@@ -414,7 +420,7 @@ def train(args, c, dist):
 
     history, start_epoch, start_step = [], 0, 0
     if resume:
-        ckpt = torch.load(checkpoint_path, map_location="cpu") if dist.is_main else None
+        ckpt = torch.load(checkpoint_path, map_location="cpu") if dist.is_main else None  # our own file
         ckpt = dist.broadcast_object(ckpt)
         if ckpt.get("datasetId") != data.dataset_id:
             raise UsageError("--resume: %s was written for prepared dataset %s; %s is %s (another dataset): train it into a new --out"
