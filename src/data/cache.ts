@@ -78,6 +78,7 @@ export async function preprocessDataset(ds: Dataset, entries: EntryLookup, size:
       const sample = ds.samples[i];
       try {
         const loaded = await loadSample(ds, sample, entries, size, options);
+        if (loaded.gazeProblem) problems.push(loaded.gazeProblem);
         const img = images.subarray(i * p, (i + 1) * p);
         // Clamped: an integer array would wrap a value a hair outside [0, 1] to the other end.
         for (let k = 0; k < p; k++) img[k] = Math.round(clamp01(loaded.image[k]) * imageMax);

@@ -3,6 +3,7 @@
  * geometry. Used by preprocessing (cache.ts) and anything that needs a single sample.
  */
 import { decodeImage, ImageDecodeError } from './decode/index.ts';
+import { withTimeLimit } from './decode/types.ts';
 import { renderFixations } from './gaze.ts';
 import { minMaxNormalise, resizeGray } from './resize.ts';
 import type { Dataset, DatasetEntry, Sample } from './types.ts';
@@ -23,8 +24,9 @@ export interface LoadOptions {
 /**
  * Decode + preprocess one sample to `size x size`: the image as one channel in [0, 1] (before
  * mean/std) and the gaze map under exactly the same geometry, min-max normalised to [0, 1], or
- * null when the sample has no gaze. Decoding problems throw errors naming the file and reason.
- * The full-resolution decode is dropped before returning: only training-size arrays survive.
+ * null when the sample has no gaze. An image that cannot be read or decoded throws an error naming
+ * the file and reason; a gaze heatmap that cannot leaves the image usable without gaze, its reason
+ * in `gazeProblem`. The full-resolution decode is dropped before returning.
  */
 export async function loadSample(
   _ds: Dataset,
@@ -32,11 +34,11 @@ export async function loadSample(
   entries: EntryLookup,
   size: number,
   options: LoadOptions = {},
-): Promise<{ image: Float32Array; gaze: Float32Array | null }> {
+): Promise<{ image: Float32Array; gaze: Float32Array | null; gazeProblem?: { file: string; error: string } }> {
   const imageEntry = lookup(entries, sample.imagePath);
   let decoded;
   try {
-    decoded = await decodeImage(await imageEntry.read(), sample.imagePath);
+    decoded = await decodeImage(await withTimeLimit(imageEntry.read(), `reading ${sample.imagePath}`), sample.imagePath);
   } catch (err) {
     throw new ImageDecodeError(`${sample.imagePath}: ${(err as Error).message}`);
   }
@@ -48,9 +50,9 @@ export async function loadSample(
     const path = sample.gaze.path;
     let map;
     try {
-      map = await decodeImage(await lookup(entries, path).read(), path);
+      map = await decodeImage(await withTimeLimit(lookup(entries, path).read(), `reading ${path}`), path);
     } catch (err) {
-      throw new ImageDecodeError(`${path}: ${(err as Error).message}`);
+      return { image, gaze: null, gazeProblem: { file: path, error: `${(err as Error).message}; the image is used without gaze` } };
     }
     gaze = resizeGray(map.data, map.width, map.height, size, size);
     if (!minMaxNormalise(gaze)) gaze = null; // a flat heatmap carries no location

@@ -91,7 +91,8 @@ beforeAll(() => {
     ]);
     dirs.set(c.id, out);
   });
-});
+  // Five PyTorch processes in a row: minutes on a busy two-core machine, not a measurement.
+}, 600_000);
 afterAll(() => tmp.cleanup());
 
 function loadCase(c: ParityCase) {
