@@ -38,17 +38,17 @@ describe('engine <-> gazecam_torch contract', () => {
       { augment: 'standard', augFlip: true, augRotateDeg: 3, augNoise: 0 },
       { augGamma: 0.3, augScaleMax: 1.5 },
     ];
-    for (const partial of configs) {
-      const config = resolveConfig(partial);
+    const resolved = configs.map((partial) => resolveConfig(partial));
+    const argvs = resolved.map((config) => {
       const { torchrun } = scaleOutCommands({ dataset: 'd', out: 'r', config });
-      const argv = torchrun.slice(torchrun.indexOf('gazecam_torch.train') + 1);
-      const got = python(
-        'import json, sys\nfrom gazecam_torch.train import config_from_args, parse_args\n' +
-          'a = parse_args(json.load(sys.stdin))\nprint(json.dumps(config_from_args(a)))',
-        [...argv, '--size', String(config.size)],
-      );
-      expect(got).toEqual(config);
-    }
+      return [...torchrun.slice(torchrun.indexOf('gazecam_torch.train') + 1), '--size', String(config.size)];
+    });
+    const got = python(
+      'import json, sys\nfrom gazecam_torch.train import config_from_args, parse_args\n' +
+        'print(json.dumps([config_from_args(parse_args(argv)) for argv in json.load(sys.stdin)]))',
+      argvs,
+    );
+    expect(got).toEqual(resolved);
   });
 
   it('gazecam train --print-torchrun prints the commands for its options and trains nothing', () => {
