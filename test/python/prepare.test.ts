@@ -14,6 +14,8 @@ import { prepareTrainData } from '../../src/engine/train/index.ts';
 import { entriesFromDirectory } from '../../src/node/fs-dataset.ts';
 import { gazecam, gazecamOk } from '../helpers/cli.ts';
 import { makeTempDir, PYTHON, ROOT } from '../model/torch_oracle.ts';
+import { run as prepareCommand } from '../../src/node/commands/prepare.ts';
+import { writeAllFixtures } from '../../scripts/make-data-fixtures.ts';
 
 let tmp: ReturnType<typeof makeTempDir>;
 let demo: string;
@@ -120,6 +122,29 @@ print(json.dumps({"seen": seen, "mean": total / seen / 32 / 32, "dtypes": dtypes
     expect(m.problems.map((p) => p.file)).toContain(`images/normal/${victim}`);
     expect(m.splits.train.count + m.splits.val.count + m.splits.test.count).toBe(11);
     expect(r.stderr).toMatch(/problem/);
+  });
+
+  it('prepares every format the engine reads (EGD-CXR with DICOM, REFLACX, MicEye) as the engine preprocesses it', async () => {
+    const fixtures = join(tmp.dir, 'fixtures');
+    await writeAllFixtures(fixtures);
+    for (const format of ['egd-cxr', 'reflacx', 'miceye'] as const) {
+      const dir = join(tmp.dir, `${format}-prepared`);
+      expect(await prepareCommand([join(fixtures, format), '--out', dir, '--size', '32', '--seed', '1']), format).toBe(0);
+      const m = readManifest(dir);
+      expect(m.report.format).toBe(format);
+      const entries = await entriesFromDirectory(join(fixtures, format));
+      const dataset = await scanDataset(entries, { seed: 1 });
+      const engine = await prepareTrainData(dataset, new Map(entries.map((e) => [e.path, e])), 32);
+      const read = async (path: string) => new Uint8Array(readFileSync(join(dir, path)));
+      for (const split of ['train', 'val', 'test'] as const) {
+        const ours = await readPreparedSplit(m, split, read);
+        expect(ours.ids, `${format} ${split}`).toEqual(engine[split].ids);
+        expect(Buffer.from(ours.images.buffer).equals(Buffer.from(engine[split].images.buffer)), `${format} ${split} images`).toBe(true);
+        expect(Buffer.from(ours.gaze.buffer).equals(Buffer.from(engine[split].gaze.buffer)), `${format} ${split} gaze`).toBe(true);
+      }
+      expect(m.splits.train.count + m.splits.val.count + m.splits.test.count).toBeGreaterThan(0);
+      expect(m.problems.length, `${format}: the scan's problems travel in the manifest`).toBe(dataset.problems.length + engine.problems.length);
+    }
   });
 
   it('bad --out: one line naming the option, nothing written', () => {
