@@ -566,7 +566,7 @@ def parse_args(argv):
     p.add_argument("--batch", type=int, help="the global batch, over all processes (default 16)")
     p.add_argument("--epochs", type=int)
     p.add_argument("--lr", type=float)
-    p.add_argument("--lambda", dest="lambda_", type=float)
+    p.add_argument("--lambda", dest="lambda_", type=float, metavar="LAMBDA")
     p.add_argument("--method", choices=METHODS)
     p.add_argument("--loss", choices=GAZE_LOSSES)
     p.add_argument("--cam-stride", type=int, choices=CAM_STRIDES)
