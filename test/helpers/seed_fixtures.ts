@@ -1,4 +1,4 @@
-/** Loads test/fixtures/seed_cams.json (made by scripts/make_seed_fixtures.py from the seed's PyTorch). */
+/** Loads test/fixtures/seed_cams.json (made by python -m gazecam_torch.seed_fixtures from the seed's PyTorch). */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';

@@ -1,7 +1,7 @@
 /**
  * Import validation: names, shapes and dtypes, every mismatch reported by name with expected vs
  * got, nothing loaded on failure. The "ImageNet" files are torchvision state_dicts written by
- * scripts/torch_reference.py (fresh weights, 1000 classes: what fine-tuning starts from).
+ * test/python/oracle.py (fresh weights, 1000 classes: what fine-tuning starts from).
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

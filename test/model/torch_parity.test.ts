@@ -1,7 +1,7 @@
 /**
  * Parity with PyTorch: a model built in PyTorch with a fixed seed (torchvision's own resnet18, and
  * the narrow variant through a torchvision-style definition with the same keys), saved as
- * safetensors by scripts/torch_reference.py, imported by our io, must give the same eval logits,
+ * safetensors by test/python/oracle.py, imported by our io, must give the same eval logits,
  * feature map and gaze logits, and after one training-mode forward+backward the same loss,
  * gradients for every parameter and running statistics. On cpu and on webgpu.
  */

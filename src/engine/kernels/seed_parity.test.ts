@@ -1,5 +1,5 @@
 /**
- * Parity with the seed's PyTorch code (fixtures from scripts/make_seed_fixtures.py): forward and the
+ * Parity with the seed's PyTorch code (fixtures from python -m gazecam_torch.seed_fixtures): forward and the
  * gradient w.r.t. the feature map, on every backend, for the public camMaps/refineCams (the fused
  * WGSL kernels on webgpu), the sigmoid-only refineSigmoidCams the losses use, and the plain-tfjs
  * reference.

@@ -27,7 +27,7 @@ export interface ArchDefinition {
   /** Output channels of the 7x7 stem conv (torchvision: 64). */
   stemWidth: number;
   /** Python call that rebuilds it, `{K}` standing for the class count: torchvision's own for the
-   *  standard nets, `scripts/torch_gazecam_models.py` (shipped in every studio export) for the
+   *  standard nets, `python/gazecam_torch/models.py` (shipped in every export as torch_gazecam_models.py) for the
    *  narrow variants. */
   pytorch: string;
   summary: string;
