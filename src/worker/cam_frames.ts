@@ -1,13 +1,15 @@
 /**
  * CAM overlay frames: a fixed set of validation images run through the model in inference mode,
- * their refined CAMs read back once and quantised to bytes. Called between training steps, so the
- * model is not changing underneath. The batch is padded to the training batch size: one shape for
- * the whole run keeps the WebGPU buffer pool from growing.
+ * their refined CAMs read back once and composed into pictures here (heat_layers.ts), so the UI
+ * thread only draws. Called between training steps, so the model is not changing underneath. The
+ * batch is padded to the training batch size: one shape for the whole run keeps the WebGPU buffer
+ * pool from growing.
  */
 import * as tf from '@tensorflow/tfjs';
 import { camMaps, refineCams } from '../engine/index.ts';
 import type { ResNet } from '../engine/model/index.ts';
 import { disposeBatch, makeBatch, normaliseImages, type SplitData, type TrainConfig } from '../engine/train/index.ts';
+import { greyRgba, heatLayerRgba, rgbaBitmap, toBytes } from './heat_layers.ts';
 import type { CamFrameItem } from './protocol.ts';
 
 /** Up to `count` validation images, round-robin over classes so every class is on screen. */
@@ -19,12 +21,6 @@ export function pickOverlaySamples(val: SplitData, numClasses: number, count: nu
     for (const members of byClass) if (members[round] !== undefined && picked.length < count) picked.push(members[round]!);
   }
   return picked;
-}
-
-function toBytes(values: ArrayLike<number>, scale: number): Uint8Array {
-  const out = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, values[i]! / scale)) * 255);
-  return out;
 }
 
 export async function renderCamFrame(
@@ -50,24 +46,27 @@ export async function renderCamFrame(
   const [probs, cams] = (await Promise.all([probsT.data(), camsT.data()])) as Float32Array[];
   tf.dispose([probsT, camsT]);
 
-  return indices.map((src, i) => {
-    const perClass: Uint8Array[] = [];
-    for (let c = 0; c < k; c++) {
-      const map = new Float32Array(pixels);
-      for (let p = 0; p < pixels; p++) map[p] = cams![(i * pixels + p) * k + c]!;
-      perClass.push(toBytes(map, 1));
-    }
-    const itemProbs = Array.from(probs!.subarray(i * k, (i + 1) * k));
-    return {
-      valIndex: src,
-      id: val.ids[src]!,
-      label: classNames[val.labels[src]!] ?? '?',
-      predicted: classNames[itemProbs.indexOf(Math.max(...itemProbs))] ?? '?',
-      probs: itemProbs,
-      size,
-      image: toBytes(val.images.subarray(src * pixels, (src + 1) * pixels), 65535),
-      gaze: val.hasGaze[src] ? val.gaze.slice(src * pixels, (src + 1) * pixels) : null,
-      cams: perClass,
-    };
-  });
+  return Promise.all(
+    indices.map(async (src, i) => {
+      const camLayers: Promise<ImageBitmap>[] = [];
+      for (let c = 0; c < k; c++) {
+        const map = new Float32Array(pixels);
+        for (let p = 0; p < pixels; p++) map[p] = cams![(i * pixels + p) * k + c]!;
+        camLayers.push(rgbaBitmap(heatLayerRgba(toBytes(map)), size));
+      }
+      const itemProbs = Array.from(probs!.subarray(i * k, (i + 1) * k));
+      const gaze = val.hasGaze[src] ? val.gaze.subarray(src * pixels, (src + 1) * pixels) : null;
+      return {
+        valIndex: src,
+        id: val.ids[src]!,
+        label: classNames[val.labels[src]!] ?? '?',
+        predicted: classNames[itemProbs.indexOf(Math.max(...itemProbs))] ?? '?',
+        probs: itemProbs,
+        size,
+        image: await rgbaBitmap(greyRgba(toBytes(val.images.subarray(src * pixels, (src + 1) * pixels), 65535)), size),
+        gaze: gaze && (await rgbaBitmap(heatLayerRgba(gaze), size)),
+        cams: await Promise.all(camLayers),
+      };
+    }),
+  );
 }

@@ -149,7 +149,11 @@ export interface TrainingProgress {
   etaSec: number | null;
 }
 
-/** One validation image of the CAM overlay panel, bytes row-major at `size` px. */
+/**
+ * One validation image of the CAM overlay panel at `size` px, composed in the worker
+ * (worker/heat_layers.ts): the X-ray, and heat layers the UI draws over it. ImageBitmaps travel in
+ * the message's transfer list, so the UI thread neither copies nor colour-maps pixels.
+ */
 export interface CamFrameItem {
   /** index into the validation split */
   valIndex: number;
@@ -159,10 +163,12 @@ export interface CamFrameItem {
   /** softmax, in class order */
   probs: number[];
   size: number;
-  image: Uint8Array;
-  gaze: Uint8Array | null;
-  /** refined CAM (min-max normalised) per class, in class order */
-  cams: Uint8Array[];
+  /** the X-ray, opaque grey */
+  image: ImageBitmap;
+  /** the gaze map as a heat layer (alpha = heat); null without gaze */
+  gaze: ImageBitmap | null;
+  /** refined CAM (min-max normalised) per class as heat layers, in class order */
+  cams: ImageBitmap[];
 }
 
 export type TrainingOutcome = 'done' | 'stopped' | 'failed';
@@ -209,15 +215,15 @@ export interface SampleSummary {
   hasGaze: boolean;
 }
 
-/** One decoded sample at thumbnail size, row-major, one byte per pixel. */
+/** One decoded sample at thumbnail size, composed in the worker like a CamFrameItem (transferred). */
 export type Thumbnail =
   | {
       index: number;
       size: number;
-      /** the X-ray after the studio's preprocessing geometry, 0..255 */
-      image: Uint8Array;
-      /** the gaze map under the same geometry, 0..255; null without gaze */
-      gaze: Uint8Array | null;
+      /** the X-ray after the studio's preprocessing geometry, opaque grey */
+      image: ImageBitmap;
+      /** the gaze map under the same geometry as a heat layer (alpha = heat); null without gaze */
+      gaze: ImageBitmap | null;
     }
   | { index: number; error: string };
 

@@ -1,17 +1,13 @@
 /**
  * Thumbnails for the dataset grid: each sample decoded and resized by src/data exactly as training
- * will see it (same geometry for image and gaze), quantised to bytes so a page of them is small to
- * post. A sample that fails to decode becomes an error thumbnail, never a failed page.
+ * will see it (same geometry for image and gaze), composed into the pictures the UI draws
+ * (heat_layers.ts) and sent as ImageBitmaps. A sample that fails to decode becomes an error
+ * thumbnail, never a failed page.
  */
 import { loadSample } from '../data/index.ts';
 import type { LoadedDataset } from './dataset.ts';
+import { greyRgba, heatLayerRgba, rgbaBitmap, toBytes } from './heat_layers.ts';
 import type { Thumbnail } from './protocol.ts';
-
-function toBytes(values: Float32Array): Uint8Array {
-  const out = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, values[i]!)) * 255);
-  return out;
-}
 
 export async function renderThumbnails(ds: LoadedDataset, indices: number[], size: number): Promise<Thumbnail[]> {
   const out: Thumbnail[] = [];
@@ -23,7 +19,12 @@ export async function renderThumbnails(ds: LoadedDataset, indices: number[], siz
     }
     try {
       const { image, gaze } = await loadSample(ds.dataset, sample, ds.entries, size);
-      out.push({ index, size, image: toBytes(image), gaze: gaze && toBytes(gaze) });
+      out.push({
+        index,
+        size,
+        image: await rgbaBitmap(greyRgba(toBytes(image)), size),
+        gaze: gaze && (await rgbaBitmap(heatLayerRgba(toBytes(gaze)), size)),
+      });
     } catch (err) {
       out.push({ index, error: err instanceof Error ? err.message : String(err) });
     }

@@ -25,8 +25,25 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 configureBrowserCodecs();
 
+/**
+ * Pictures go in the transfer list: an ImageBitmap moves to the UI thread without a copy, where a
+ * cloned one would be serialised pixel by pixel on both threads.
+ */
+function transferables(message: FromWorker): Transferable[] {
+  switch (message.type) {
+    case 'camFrame':
+      return message.items.flatMap((item) => [item.image, ...(item.gaze ? [item.gaze] : []), ...item.cams]);
+    case 'thumbnails':
+      return message.thumbnails.flatMap((t) => ('image' in t ? [t.image, ...(t.gaze ? [t.gaze] : [])] : []));
+    case 'exportReady':
+      return [message.bytes.buffer as ArrayBuffer];
+    default:
+      return [];
+  }
+}
+
 function post(message: FromWorker): void {
-  scope.postMessage(message);
+  scope.postMessage(message, transferables(message));
 }
 
 /**
@@ -154,8 +171,7 @@ async function thumbnails(datasetId: number, indices: number[], size: number): P
   for (let start = 0; start < indices.length; start += THUMBNAILS_PER_MESSAGE) {
     if (!currentDataset || datasetId !== currentDatasetId) return;
     const rendered = await renderThumbnails(currentDataset, indices.slice(start, start + THUMBNAILS_PER_MESSAGE), size);
-    const buffers = rendered.flatMap((t) => ('image' in t ? [t.image.buffer, ...(t.gaze ? [t.gaze.buffer] : [])] : []));
-    scope.postMessage({ type: 'thumbnails', datasetId, thumbnails: rendered }, buffers as ArrayBuffer[]);
+    post({ type: 'thumbnails', datasetId, thumbnails: rendered });
   }
 }
 
@@ -210,7 +226,7 @@ async function handle(message: ToWorker): Promise<void> {
       if (unavailable(message, ENGINE_FEATURES.weightsExport)) return;
       try {
         const bundle = await training.exportBundle();
-        scope.postMessage({ type: 'exportReady', ...bundle }, [bundle.bytes.buffer as ArrayBuffer]);
+        post({ type: 'exportReady', ...bundle });
       } catch (err) {
         post({ type: 'exportFailed', message: errorText(err) });
       }

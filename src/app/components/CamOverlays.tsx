@@ -1,4 +1,5 @@
-import { useId, useState } from 'react';
+import { memo, useId, useState } from 'react';
+import type { CamFrameItem } from '../../worker/protocol.ts';
 import { useStudio } from '../use_studio.ts';
 import { HeatmapCanvas } from './HeatmapCanvas.tsx';
 
@@ -17,7 +18,7 @@ function stepLabel(step: number): string {
  */
 export function CamOverlays() {
   const frame = useStudio((s) => s.camFrame);
-  const status = useStudio((s) => s.trainingStatus);
+  const idle = useStudio((s) => s.trainingStatus === 'idle');
   const [camClass, setCamClass] = useState(TRUE_CLASS);
   const [enlarged, setEnlarged] = useState<number | null>(null);
   const selectId = useId();
@@ -27,7 +28,7 @@ export function CamOverlays() {
       <h2 id="cam-heading">CAM overlays</h2>
       {!frame ? (
         <p className="cam-empty">
-          {status === 'idle'
+          {idle
             ? 'Start training to see, for a fixed set of validation images, the X-ray, the radiologists’ gaze and the model’s class activation map side by side, refreshed as the CAMs move onto the gaze.'
             : 'The first CAMs appear once the model has been built…'}
         </p>
@@ -48,33 +49,52 @@ export function CamOverlays() {
             </span>
           </div>
           <ul className="cam-grid" aria-label="Validation images">
-            {frame.items.map((item, i) => {
-              const shownClass = camClass === TRUE_CLASS ? item.label : camClass;
-              const cam = item.cams[frame.classNames.indexOf(shownClass)] ?? null;
-              const name = `${item.id} (${item.label})`;
-              const confidence = Math.max(...item.probs);
-              return (
-                <li key={item.valIndex} className={enlarged === i ? 'enlarged' : undefined}>
-                  <button
-                    type="button"
-                    className="cam-figure"
-                    aria-expanded={enlarged === i}
-                    aria-label={`${name}: ${enlarged === i ? 'shrink' : 'enlarge'}`}
-                    onClick={() => setEnlarged(enlarged === i ? null : i)}
-                  >
-                    <HeatmapCanvas size={item.size} image={item.image} heat={null} opacity={0} label={`${name}: X-ray`} />
-                    <HeatmapCanvas size={item.size} image={item.image} heat={item.gaze} opacity={CAM_OPACITY} label={`${name}: gaze`} />
-                    <HeatmapCanvas size={item.size} image={item.image} heat={cam} opacity={CAM_OPACITY} label={`${name}: CAM for ${shownClass}`} />
-                  </button>
-                  <p className={`cam-caption ${item.predicted === item.label ? 'right' : 'wrong'}`}>
-                    {item.label} → predicted {item.predicted} ({(confidence * 100).toFixed(0)}%){item.gaze ? '' : ' · no gaze'}
-                  </p>
-                </li>
-              );
-            })}
+            {frame.items.map((item) => (
+              <CamItem
+                key={item.valIndex}
+                item={item}
+                classNames={frame.classNames}
+                camClass={camClass}
+                enlarged={enlarged === item.valIndex}
+                onToggle={setEnlarged}
+              />
+            ))}
           </ul>
         </>
       )}
     </section>
   );
 }
+
+/** One validation image: X-ray, gaze and CAM canvases; only the CAM changes between refreshes. */
+const CamItem = memo(function CamItem(props: {
+  item: CamFrameItem;
+  classNames: string[];
+  camClass: string;
+  enlarged: boolean;
+  onToggle: (update: (current: number | null) => number | null) => void;
+}) {
+  const { item, classNames, camClass, enlarged, onToggle } = props;
+  const shownClass = camClass === TRUE_CLASS ? item.label : camClass;
+  const cam = item.cams[classNames.indexOf(shownClass)] ?? null;
+  const name = `${item.id} (${item.label})`;
+  const confidence = Math.max(...item.probs);
+  return (
+    <li className={enlarged ? 'enlarged' : undefined}>
+      <button
+        type="button"
+        className="cam-figure"
+        aria-expanded={enlarged}
+        aria-label={`${name}: ${enlarged ? 'shrink' : 'enlarge'}`}
+        onClick={() => onToggle((current) => (current === item.valIndex ? null : item.valIndex))}
+      >
+        <HeatmapCanvas size={item.size} image={item.image} heat={null} opacity={0} label={`${name}: X-ray`} />
+        <HeatmapCanvas size={item.size} image={item.image} heat={item.gaze} opacity={CAM_OPACITY} label={`${name}: gaze`} />
+        <HeatmapCanvas size={item.size} image={item.image} heat={cam} opacity={CAM_OPACITY} label={`${name}: CAM for ${shownClass}`} />
+      </button>
+      <p className={`cam-caption ${item.predicted === item.label ? 'right' : 'wrong'}`}>
+        {item.label} → predicted {item.predicted} ({(confidence * 100).toFixed(0)}%){item.gaze ? '' : ' · no gaze'}
+      </p>
+    </li>
+  );
+});

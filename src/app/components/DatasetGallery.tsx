@@ -1,4 +1,5 @@
-import { useEffect, useId, useMemo } from 'react';
+import { memo, useEffect, useId, useMemo } from 'react';
+import type { SampleSummary, Thumbnail } from '../../worker/protocol.ts';
 import { useStudio } from '../use_studio.ts';
 import { ThumbnailCanvas } from './ThumbnailCanvas.tsx';
 
@@ -53,21 +54,9 @@ export function DatasetGallery() {
         />
       </div>
       <ul className="thumb-grid" aria-label="Dataset images">
-        {visible.map((index) => {
-          const sample = samples[index]!;
-          const label = `${sample.id}, ${sample.label}, ${sample.split}${sample.hasGaze ? '' : ', no gaze'}`;
-          const thumbnail = thumbnails[index];
-          return (
-            <li key={index} title={sample.imagePath}>
-              {thumbnail ? (
-                <ThumbnailCanvas thumbnail={thumbnail} label={label} showGaze={showGaze} gazeOpacity={gazeOpacity} />
-              ) : (
-                <div className="thumb-loading" aria-hidden="true" />
-              )}
-              <span className="thumb-caption">{sample.label}</span>
-            </li>
-          );
-        })}
+        {visible.map((index) => (
+          <GalleryItem key={index} sample={samples[index]!} thumbnail={thumbnails[index]} showGaze={showGaze} gazeOpacity={gazeOpacity} />
+        ))}
       </ul>
       {matching.length > visible.length && (
         <button type="button" onClick={showMore}>
@@ -77,3 +66,24 @@ export function DatasetGallery() {
     </section>
   );
 }
+
+/** One cell of the grid; a page of thumbnails arriving re-renders only the cells it fills. */
+const GalleryItem = memo(function GalleryItem(props: {
+  sample: SampleSummary;
+  thumbnail: Thumbnail | undefined;
+  showGaze: boolean;
+  gazeOpacity: number;
+}) {
+  const { sample, thumbnail } = props;
+  const label = `${sample.id}, ${sample.label}, ${sample.split}${sample.hasGaze ? '' : ', no gaze'}`;
+  return (
+    <li title={sample.imagePath}>
+      {thumbnail ? (
+        <ThumbnailCanvas thumbnail={thumbnail} label={label} showGaze={props.showGaze} gazeOpacity={props.gazeOpacity} />
+      ) : (
+        <div className="thumb-loading" aria-hidden="true" />
+      )}
+      <span className="thumb-caption">{sample.label}</span>
+    </li>
+  );
+});

@@ -25,13 +25,16 @@ interface StoreChartProps<Row> {
 }
 
 const HEIGHT_PX = 180;
+/** A redraw repaints the whole chart: one a second follows a run closely enough, at a fraction of the cost. */
+const MIN_REDRAW_INTERVAL_MS = 1000;
 const MIN_WIDTH_PX = 280;
 // uPlot draws null as a gap but lets NaN poison its scales (an AUC is NaN when a class is missing).
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
 
 /**
  * A uPlot chart of rows from the store. High-rate data: the chart subscribes to the store directly
- * (transient update) and redraws itself, instead of re-rendering React on every progress message.
+ * (transient update) and redraws itself, instead of re-rendering React on every progress message;
+ * whatever arrived since the last redraw is drawn at once, in an animation frame, at most once a second.
  * `data-points` carries how many points are drawn, for tests that must not read pixels.
  */
 export function StoreChart<Row>({ label, className, xLabel, rows, x, series, yRange, points }: StoreChartProps<Row>) {
@@ -52,6 +55,8 @@ export function StoreChart<Row>({ label, className, xLabel, rows, x, series, yRa
       {
         width: Math.max(MIN_WIDTH_PX, element.clientWidth),
         height: HEIGHT_PX,
+        // No live legend values: each redraw would rewrite the legend's text and lay the page out again.
+        legend: { live: false },
         scales: { x: { time: false }, ...(yRange ? { y: { range: (_u, min, max) => yRange(min, max) } } : {}) },
         axes: [
           { stroke: '#8b97a6', grid: { stroke: '#1f2731' }, label: xLabel },
@@ -67,16 +72,33 @@ export function StoreChart<Row>({ label, className, xLabel, rows, x, series, yRa
     );
     let shown = rows(store.getState());
     element.dataset.points = String(shown.length);
-    const unsubscribe = store.subscribe((state) => {
-      const next = rows(state);
+    let pending = false;
+    let timer = 0;
+    let frame = 0;
+    let drawnAt = -Infinity;
+    const draw = () => {
+      pending = false;
+      drawnAt = performance.now();
+      const next = rows(store.getState());
       if (next === shown) return;
       shown = next;
       chart.setData(columns(shown));
       element.dataset.points = String(shown.length);
+    };
+    const unsubscribe = store.subscribe((state) => {
+      if (pending || rows(state) === shown) return;
+      pending = true;
+      const wait = Math.max(0, drawnAt + MIN_REDRAW_INTERVAL_MS - performance.now());
+      timer = window.setTimeout(() => (frame = requestAnimationFrame(draw)), wait);
     });
-    const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(MIN_WIDTH_PX, element.clientWidth), height: HEIGHT_PX }));
+    const resize = new ResizeObserver(([entry]) => {
+      const width = Math.max(MIN_WIDTH_PX, Math.round(entry?.contentRect.width ?? element.clientWidth));
+      if (width !== chart.width) chart.setSize({ width, height: HEIGHT_PX });
+    });
     resize.observe(element);
     return () => {
+      clearTimeout(timer);
+      cancelAnimationFrame(frame);
       unsubscribe();
       resize.disconnect();
       chart.destroy();

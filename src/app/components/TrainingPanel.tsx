@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { progressPercent } from '../store/training_slice.ts';
 import { useStudio } from '../use_studio.ts';
 import { DisabledReason, isAvailable } from './DisabledReason.tsx';
@@ -27,11 +28,15 @@ function useStartBlocker(): string | null {
   return null;
 }
 
-/** Start/pause/stop, the progressbar, live losses and per-epoch validation metrics. */
+/**
+ * Start/pause/stop, the progressbar, live losses and per-epoch validation metrics. The panel itself
+ * re-renders on status changes only; a progress message re-renders `ProgressView` alone, and the
+ * charts redraw themselves from the store.
+ */
 export function TrainingPanel() {
   const trainingAvailability = useStudio((s) => s.engine?.training ?? null);
   const status = useStudio((s) => s.trainingStatus);
-  const progress = useStudio((s) => s.progress);
+  const hasProgress = useStudio((s) => s.progress !== null);
   const preparing = useStudio((s) => s.preparing);
   const lastOutcome = useStudio((s) => s.lastOutcome);
   const startTraining = useStudio((s) => s.startTraining);
@@ -40,7 +45,6 @@ export function TrainingPanel() {
   const stopTraining = useStudio((s) => s.stopTraining);
   const blocker = useStartBlocker();
   const active = status !== 'idle';
-  const percent = progressPercent(progress);
 
   return (
     <section className="panel" aria-labelledby="training-heading">
@@ -69,8 +73,8 @@ export function TrainingPanel() {
         <span className="run-status" role="status" aria-label="Training status">
           {status === 'preparing' &&
             (preparing ? `Preparing images ${preparing.done} / ${preparing.total}…` : 'Preparing…')}
-          {status === 'running' && !progress && 'Compiling GPU kernels and taking the first steps…'}
-          {status === 'running' && progress && 'Training'}
+          {status === 'running' && !hasProgress && 'Compiling GPU kernels and taking the first steps…'}
+          {status === 'running' && hasProgress && 'Training'}
           {status === 'pausing' && 'Pausing after this step…'}
           {status === 'paused' && 'Paused — press Pause again to resume'}
           {status === 'stopping' && 'Stopping after this step…'}
@@ -83,6 +87,18 @@ export function TrainingPanel() {
         </p>
       )}
       {!isAvailable(trainingAvailability) && <DisabledReason id="training-unavailable" availability={trainingAvailability} />}
+      <ProgressView />
+      <Charts />
+    </section>
+  );
+}
+
+/** The progressbar and the numbers of the latest progress message. */
+function ProgressView() {
+  const progress = useStudio((s) => s.progress);
+  const percent = progressPercent(progress);
+  return (
+    <>
       <div
         role="progressbar"
         aria-label="Training progress"
@@ -92,7 +108,7 @@ export function TrainingPanel() {
         aria-valuetext={progress ? `${percent}%, epoch ${progress.epoch} of ${progress.epochs}` : 'Not started'}
         className="progress"
       >
-        <div className="progress-fill" style={{ width: `${percent}%` }} />
+        <div className="progress-fill" style={{ transform: `scaleX(${percent / 100})` }} />
       </div>
       <dl className="progress-stats">
         <dt>Epoch</dt>
@@ -106,9 +122,17 @@ export function TrainingPanel() {
         <dt>Loss</dt>
         <dd>{progress ? progress.loss.total.toFixed(4) : '—'}</dd>
       </dl>
+    </>
+  );
+}
+
+/** Props-free and memoised: a re-render of the panel never reaches the charts or the table. */
+const Charts = memo(function Charts() {
+  return (
+    <>
       <LossChart />
       <ValidationChart />
       <EpochTable />
-    </section>
+    </>
   );
-}
+});

@@ -1,4 +1,5 @@
 import type { Thumbnail } from '../../worker/protocol.ts';
+import { closePicture } from './pictures.ts';
 import type { SliceCreator } from './types.ts';
 
 /** Thumbnails per page of the grid; "Show more" adds another page. */
@@ -56,12 +57,18 @@ export const createGallerySlice: SliceCreator<GallerySlice> = (port) => (set, ge
   },
   thumbnailsReceived: (datasetId, received) => {
     const { dataset } = get();
-    if (dataset.status !== 'ready' || dataset.datasetId !== datasetId) return;
+    if (dataset.status !== 'ready' || dataset.datasetId !== datasetId) {
+      for (const t of received) if ('image' in t) [t.image, t.gaze].forEach(closePicture);
+      return;
+    }
     set((s) => {
       const thumbnails = { ...s.thumbnails };
       for (const t of received) thumbnails[t.index] = t;
       return { thumbnails };
     });
   },
-  resetGallery: () => set({ classFilter: null, visibleCount: GALLERY_PAGE, thumbnails: {}, thumbnailsRequested: {} }),
+  resetGallery: () => {
+    for (const t of Object.values(get().thumbnails)) if ('image' in t) [t.image, t.gaze].forEach(closePicture);
+    set({ classFilter: null, visibleCount: GALLERY_PAGE, thumbnails: {}, thumbnailsRequested: {} });
+  },
 });

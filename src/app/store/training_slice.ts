@@ -7,6 +7,7 @@ import type {
   TrainingOutcome,
   TrainingProgress,
 } from '../../worker/protocol.ts';
+import { closePicture } from './pictures.ts';
 import type { SliceCreator } from './types.ts';
 
 /** 'pausing': asked, the step in flight is finishing; 'paused': the worker confirmed it holds. */
@@ -89,6 +90,28 @@ const FRESH_RUN = {
   lastOutcome: null,
 } satisfies Partial<TrainingSlice>;
 
+/**
+ * The frame that replaces `previous` on screen. Within a run the overlay images are fixed, so the
+ * X-ray and gaze pictures of the previous frame are kept (their canvases need no redraw) and the
+ * worker's new copies are closed; every picture no longer shown is closed.
+ */
+export function nextCamFrame(previous: CamFrame | null, frame: CamFrame | null): CamFrame | null {
+  const kept = new Set<ImageBitmap>();
+  const items = frame?.items.map((item) => {
+    const before = previous?.items.find((p) => p.valIndex === item.valIndex && p.id === item.id && p.size === item.size);
+    if (!before) return item;
+    closePicture(item.image);
+    closePicture(item.gaze);
+    kept.add(before.image);
+    if (before.gaze) kept.add(before.gaze);
+    return { ...item, image: before.image, gaze: before.gaze };
+  });
+  for (const item of previous?.items ?? []) {
+    for (const picture of [item.image, item.gaze, ...item.cams]) if (picture && !kept.has(picture)) closePicture(picture);
+  }
+  return frame && items ? { ...frame, items } : null;
+}
+
 export const createTrainingSlice: SliceCreator<TrainingSlice> = (port) => (set, get) => ({
   trainingStatus: 'idle',
   preparing: null,
@@ -102,11 +125,11 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (port) => (set, 
   savedRun: null,
   completedRuns: [],
   startTraining: () => {
-    set(FRESH_RUN);
+    set({ ...FRESH_RUN, camFrame: nextCamFrame(get().camFrame, null) });
     port.post({ type: 'startTraining', settings: get().settings });
   },
   resumeSavedRun: () => {
-    set({ ...FRESH_RUN, savedRun: null });
+    set({ ...FRESH_RUN, camFrame: nextCamFrame(get().camFrame, null), savedRun: null });
     port.post({ type: 'resumeSavedRun' });
   },
   discardSavedRun: () => {
@@ -138,7 +161,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (port) => (set, 
   progressReceived: (progress) =>
     set((s) => ({ progress, lossHistory: [...s.lossHistory, { step: progress.step, ...progress.loss }] })),
   epochReceived: (record) => set((s) => ({ epochHistory: [...s.epochHistory, record] })),
-  camFrameReceived: (camFrame) => set({ camFrame }),
+  camFrameReceived: (camFrame) => set((s) => ({ camFrame: nextCamFrame(s.camFrame, camFrame) })),
   trainingPaused: () => set((s) => (s.trainingStatus === 'pausing' ? { trainingStatus: 'paused' } : {})),
   trainingFinished: (outcome, message, test) =>
     set((s) => {
