@@ -1,4 +1,5 @@
 import { CamOverlays } from './components/CamOverlays.tsx';
+import { CompareMethods } from './components/CompareMethods.tsx';
 import { DatasetGallery } from './components/DatasetGallery.tsx';
 import { DatasetPanel } from './components/DatasetPanel.tsx';
 import { GpuStatus } from './components/GpuStatus.tsx';
@@ -34,6 +35,7 @@ export function App() {
           <TrainingPanel />
           <CamOverlays />
           <ResultsPanel />
+          <CompareMethods />
           <DatasetGallery />
           <WeightsPanel />
           <RunAtScale />

@@ -40,7 +40,6 @@ export function createWorkerClient(): WorkerClient {
     if (waiter) {
       pending.delete(requestId!);
       if (message.type === 'error') waiter.reject(new Error(message.message));
-      else if (message.type === 'unavailable') waiter.reject(new Error(message.reason));
       else waiter.resolve(message);
     }
     if (message.type === 'exportReady') saveDownload(message.fileName, message.bytes, 'application/zip');

@@ -11,6 +11,7 @@ import type { ResNetArch } from '../engine/model/arch.ts';
 import type { GazeLoss, Method, TrainConfig } from '../engine/train/config.ts';
 import type { EpochRecord, LossValues } from '../engine/train/loop.ts';
 import type { SplitMetrics } from '../engine/train/metrics.ts';
+import type { CompareSummary } from '../engine/run/compare.ts';
 
 export type { DatasetReport };
 
@@ -52,20 +53,6 @@ export interface Capabilities {
   hardwareConcurrency: number;
 }
 
-/**
- * Which engine pieces this worker build can run. A piece that is not wired yet says why, and the
- * UI keeps its controls disabled with that reason instead of pretending.
- */
-export type Availability = { available: true } | { available: false; reason: string };
-
-export interface EngineFeatures {
-  datasetIngestion: Availability;
-  demoDataset: Availability;
-  training: Availability;
-  weightsExport: Availability;
-  weightsImport: Availability;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Training settings as the UI collects them: the fields of the engine's TrainConfig
 // (src/engine/train/config.ts) that the studio exposes. The worker validates them with
@@ -76,9 +63,9 @@ export type Architecture = ResNetArch;
 export type GazeMethod = Method;
 export type TrainSettings = Pick<
   TrainConfig,
-  'arch' | 'size' | 'batch' | 'epochs' | 'lr' | 'lambda' | 'method' | 'loss' | 'optimizer' | 'seed'
+  'arch' | 'size' | 'batch' | 'epochs' | 'lr' | 'lambda' | 'method' | 'loss' | 'optimizer' | 'seed' | 'augment'
 >;
-export type { EpochRecord, GazeLoss, LossValues, SplitMetrics, TrainConfig };
+export type { CompareSummary, EpochRecord, GazeLoss, LossValues, SplitMetrics, TrainConfig };
 
 // ---------------------------------------------------------------------------------------------
 // Kernel self-test: runs the engine's camMaps + refineCams (forward, and the gradient with respect
@@ -173,6 +160,33 @@ export interface CamFrameItem {
 
 export type TrainingOutcome = 'done' | 'stopped' | 'failed';
 
+/** One draw of the augmentation preview: the training image and its gaze map under the same transform. */
+export interface AugmentPreviewItem {
+  size: number;
+  image: ImageBitmap;
+  /** the moved gaze map as a heat layer; null when the image has no gaze */
+  gaze: ImageBitmap | null;
+}
+
+/** "Compare methods": each method (`gazecam compare`'s `method[:loss][+augment]`) x seed as one run. */
+export interface CompareRequest {
+  settings: TrainSettings;
+  methods: string[];
+  /** seeds settings.seed, settings.seed + 1, ... */
+  seeds: number;
+}
+
+export interface CompareProgress {
+  /** 1-based run in progress (0 while the images are prepared) */
+  run: number;
+  total: number;
+  method: string | null;
+  seed: number | null;
+  step: number;
+  totalSteps: number;
+  phase: 'preparing' | 'training';
+}
+
 /** An interrupted run that can be resumed from its last checkpoint. */
 export interface SavedRunSummary {
   savedAt: string;
@@ -253,6 +267,11 @@ export type ToWorker =
   /** Check a safetensors file against `settings` and keep it to start the next run from. Reply: weightsImported. */
   | { type: 'importWeights'; file: File; settings: TrainSettings }
   | { type: 'clearImportedWeights' }
+  /** One training image drawn `count` times as training would. Reply: augmentPreview. */
+  | { type: 'augmentPreview'; settings: TrainSettings; count: number }
+  /** Methods x seeds one after another on the loaded dataset. Replies: compareProgress, compareFinished. */
+  | { type: 'startCompare'; request: CompareRequest }
+  | { type: 'stopCompare' }
   /** Continue the interrupted run from its saved checkpoint (see savedRun). */
   | { type: 'resumeSavedRun' }
   | { type: 'discardSavedRun' }
@@ -275,7 +294,7 @@ export type ToWorker =
 // worker -> UI
 
 export type FromWorker =
-  | { type: 'capabilities'; capabilities: Capabilities; engine: EngineFeatures }
+  | { type: 'capabilities'; capabilities: Capabilities }
   | { type: 'backendReady'; backend: BackendName; initMs: number }
   | { type: 'backendFailed'; backend: BackendName; message: string }
   /** The GPU device went away (driver reset, tab in background too long, ...). */
@@ -317,10 +336,21 @@ export type FromWorker =
   | { type: 'exportReady'; fileName: string; bytes: Uint8Array; files: string[] }
   | { type: 'exportFailed'; message: string }
   | { type: 'weightsImported'; report: WeightsImportReport }
+  | { type: 'augmentPreview'; sampleId: string; items: AugmentPreviewItem[] }
+  | { type: 'augmentPreviewFailed'; message: string }
+  | { type: 'compareProgress'; progress: CompareProgress }
+  | {
+      type: 'compareFinished';
+      outcome: TrainingOutcome;
+      message: string;
+      summary: CompareSummary | null;
+      /** compare.md's text, for a copy of the table */
+      markdown: string | null;
+      /** the same chart as compare.png */
+      chart: ImageBitmap | null;
+    }
   /** The interrupted run kept in this browser (sent after init, and whenever it changes); null: none. */
   | { type: 'savedRun'; run: SavedRunSummary | null }
-  /** A request arrived for an engine piece this build does not have. */
-  | { type: 'unavailable'; request: ToWorker['type']; reason: string; requestId?: number }
   /** Anything that went wrong, with what to do next. `requestId` when it answers a request. */
   | { type: 'error'; message: string; requestId?: number };
 

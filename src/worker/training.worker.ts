@@ -9,8 +9,9 @@ import { errorText, loseDeviceOnPurpose, startBackend } from './backend.ts';
 import { detectCapabilities } from './capabilities.ts';
 import { configureBrowserCodecs } from './codecs.ts';
 import { datasetFingerprint, loadDemo, loadFolder, type LoadedDataset } from './dataset.ts';
-import { ENGINE_FEATURES } from './engine_features.ts';
-import type { Availability, BackendName, DatasetSource, FromWorker, ToWorker } from './protocol.ts';
+import type { BackendName, DatasetSource, FromWorker, ToWorker } from './protocol.ts';
+import { renderAugmentPreview } from './augment_preview.ts';
+import { CompareSession } from './compare_session.ts';
 import { runSelfTest } from './self_test.ts';
 import { renderThumbnails } from './thumbnails.ts';
 import { runStore } from './run_store.ts';
@@ -37,6 +38,10 @@ function transferables(message: FromWorker): Transferable[] {
       return message.thumbnails.flatMap((t) => ('image' in t ? [t.image, ...(t.gaze ? [t.gaze] : [])] : []));
     case 'exportReady':
       return [message.bytes.buffer as ArrayBuffer];
+    case 'augmentPreview':
+      return message.items.flatMap((item) => [item.image, ...(item.gaze ? [item.gaze] : [])]);
+    case 'compareFinished':
+      return message.chart ? [message.chart] : [];
     default:
       return [];
   }
@@ -67,7 +72,7 @@ async function init(backend: BackendName): Promise<void> {
   });
   backendStarted.catch(() => {});
   const capabilities = await detected;
-  post({ type: 'capabilities', capabilities, engine: ENGINE_FEATURES });
+  post({ type: 'capabilities', capabilities });
   try {
     await backendStarted;
     post({ type: 'backendReady', backend, initMs: performance.now() - started });
@@ -127,6 +132,7 @@ async function activeBackend(): Promise<BackendName> {
 }
 
 const training = new TrainingSession(post);
+const compare = new CompareSession(post);
 
 /** The dataset training will use; replaced only when a new scan succeeds. */
 let currentDataset: LoadedDataset | undefined;
@@ -175,12 +181,6 @@ async function thumbnails(datasetId: number, indices: number[], size: number): P
   }
 }
 
-function unavailable(request: ToWorker, feature: Availability, requestId?: number): boolean {
-  if (feature.available) return false;
-  post({ type: 'unavailable', request: request.type, reason: feature.reason, requestId });
-  return true;
-}
-
 async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case 'init':
@@ -203,7 +203,6 @@ async function handle(message: ToWorker): Promise<void> {
     case 'loadThumbnails':
       return thumbnails(message.datasetId, message.indices, message.size);
     case 'startTraining': {
-      if (unavailable(message, ENGINE_FEATURES.training)) return;
       const refuse = (why: string) => post({ type: 'trainingFinished', outcome: 'failed', message: why, test: null });
       try {
         await activeBackend();
@@ -212,6 +211,7 @@ async function handle(message: ToWorker): Promise<void> {
       }
       if (!currentDataset) return refuse('Load a dataset first: drop a folder or use "Load demo dataset".');
       if (training.isRunning) return refuse('A training run is already in progress: stop it first.');
+      if (compare.isRunning) return refuse('A comparison of methods is running: stop it first.');
       // Not awaited: the run lasts minutes and the worker must keep answering pause and stop.
       void training.run({ settings: message.settings }, { kind: 'scanned', loaded: currentDataset });
       return;
@@ -223,7 +223,6 @@ async function handle(message: ToWorker): Promise<void> {
     case 'stopTraining':
       return training.stop();
     case 'exportWeights': {
-      if (unavailable(message, ENGINE_FEATURES.weightsExport)) return;
       try {
         const bundle = await training.exportBundle();
         post({ type: 'exportReady', ...bundle });
@@ -233,7 +232,6 @@ async function handle(message: ToWorker): Promise<void> {
       return;
     }
     case 'importWeights': {
-      if (unavailable(message, ENGINE_FEATURES.weightsImport)) return;
       try {
         await activeBackend();
         await ingestion;
@@ -246,6 +244,30 @@ async function handle(message: ToWorker): Promise<void> {
         return post({ type: 'weightsImported', report });
       }
     }
+    case 'augmentPreview':
+      try {
+        await ingestion;
+        if (!currentDataset) throw new Error('Load a dataset first: drop a folder or use "Load demo dataset".');
+        const preview = await renderAugmentPreview(currentDataset, message.settings, message.count);
+        return post({ type: 'augmentPreview', sampleId: preview.id, items: preview.items });
+      } catch (err) {
+        return post({ type: 'augmentPreviewFailed', message: errorText(err) });
+      }
+    case 'startCompare': {
+      const refuse = (why: string) => post({ type: 'compareFinished', outcome: 'failed', message: why, summary: null, markdown: null, chart: null });
+      try {
+        await activeBackend();
+      } catch (err) {
+        return refuse(`No backend to train on: ${errorText(err)}`);
+      }
+      if (!currentDataset) return refuse('Load a dataset first: drop a folder or use "Load demo dataset".');
+      if (training.isRunning || compare.isRunning) return refuse('Training is in progress: stop it before comparing methods.');
+      // Not awaited, like a training run: stop must get through.
+      void compare.run(message.request, currentDataset);
+      return;
+    }
+    case 'stopCompare':
+      return compare.stop();
     case 'clearImportedWeights':
       training.initWeights = null;
       return;

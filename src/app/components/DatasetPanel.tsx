@@ -2,22 +2,22 @@ import { useEffect, useState } from 'react';
 import { filesFromDrop, filesFromInput } from '../dropped_files.ts';
 import { useStudio } from '../use_studio.ts';
 import { DatasetReportView } from './DatasetReportView.tsx';
-import { DisabledReason, isAvailable } from './DisabledReason.tsx';
+import { DisabledReason, WAITING_FOR_WORKER } from './DisabledReason.tsx';
 
 /**
  * Data in: a folder dropped anywhere on the page (the drop region shows where and lights up while
  * dragging), a folder picker, and the demo dataset.
  */
 export function DatasetPanel() {
-  const ingestion = useStudio((s) => s.engine?.datasetIngestion ?? null);
-  const demo = useStudio((s) => s.engine?.demoDataset ?? null);
+  const workerReady = useStudio((s) => s.capabilities !== null);
   // A new dataset while training would leave the run's data and the report out of step.
   const loading = useStudio((s) => s.dataset.status === 'loading' || s.trainingStatus !== 'idle');
   const loadFolder = useStudio((s) => s.loadFolder);
   const loadDemo = useStudio((s) => s.loadDemo);
   const notify = useStudio((s) => s.notify);
   const [dragging, setDragging] = useState(false);
-  const canIngest = isAvailable(ingestion) && !loading;
+  const canIngest = workerReady && !loading;
+  const waiting = workerReady ? null : WAITING_FOR_WORKER;
 
   // Window-level: a drop anywhere counts, and a file dropped outside must never make the tab
   // navigate to file:// (which would also leave the page's origin).
@@ -64,8 +64,8 @@ export function DatasetPanel() {
       <div
         role="region"
         aria-label="Drop dataset folder here"
-        aria-describedby={isAvailable(ingestion) ? undefined : 'ingestion-reason'}
-        className={`dropzone${dragging && canIngest ? ' dragging' : ''}${isAvailable(ingestion) ? '' : ' disabled'}`}
+        aria-describedby={waiting ? 'ingestion-reason' : undefined}
+        className={`dropzone${dragging && canIngest ? ' dragging' : ''}${waiting ? ' disabled' : ''}`}
       >
         <p>{dragging && canIngest ? 'Release to load this folder' : 'Drop a dataset folder here'}</p>
         <p className="hint">images/&lt;label&gt;/…, gaze/&lt;label&gt;/… — nothing leaves this computer.</p>
@@ -77,7 +77,7 @@ export function DatasetPanel() {
             {...{ webkitdirectory: '', directory: '' }}
             multiple
             disabled={!canIngest}
-            aria-describedby={isAvailable(ingestion) ? undefined : 'ingestion-reason'}
+            aria-describedby={waiting ? 'ingestion-reason' : undefined}
             onChange={(e) => {
               const { files } = e.currentTarget;
               if (files && files.length > 0) loadFolder(filesFromInput(files));
@@ -86,16 +86,15 @@ export function DatasetPanel() {
           />
         </label>
       </div>
-      <DisabledReason id="ingestion-reason" availability={ingestion} />
+      <DisabledReason id="ingestion-reason" reason={waiting} />
       <button
         type="button"
-        disabled={!isAvailable(demo) || loading}
-        aria-describedby={isAvailable(demo) ? undefined : 'demo-reason'}
+        disabled={!workerReady || loading}
+        aria-describedby={waiting ? 'ingestion-reason' : undefined}
         onClick={loadDemo}
       >
         Load demo dataset
       </button>
-      <DisabledReason id="demo-reason" availability={demo} />
       <DatasetReportView />
     </section>
   );

@@ -1,18 +1,15 @@
-import type { Availability } from '../../worker/protocol.ts';
-
 /**
  * The visible reason a control is disabled, linked to it by `aria-describedby={id}` so screen
- * readers announce it with the control. Renders nothing when the feature is available.
+ * readers announce it with the control. Renders nothing when there is no reason.
  */
-export function DisabledReason({ id, availability }: { id: string; availability: Availability | null }) {
-  if (availability?.available) return null;
+export function DisabledReason({ id, reason }: { id: string; reason: string | null }) {
+  if (reason === null) return null;
   return (
     <p id={id} className="reason">
-      {availability ? availability.reason : 'Waiting for the training worker…'}
+      {reason}
     </p>
   );
 }
 
-export function isAvailable(availability: Availability | null | undefined): boolean {
-  return availability?.available === true;
-}
+/** Until the worker has reported its capabilities, nothing can be sent its way. */
+export const WAITING_FOR_WORKER = 'Waiting for the training worker…';

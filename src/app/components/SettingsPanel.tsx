@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import type { GazeMethod, TrainSettings } from '../../worker/protocol.ts';
-import { ARCH_OPTIONS, GAZE_LOSS_OPTIONS, INPUT_SIZES, METHODS, NUMERIC_LIMITS, OPTIMIZER_OPTIONS } from '../store/settings_slice.ts';
+import { ARCH_OPTIONS, AUGMENT_OPTIONS, GAZE_LOSS_OPTIONS, INPUT_SIZES, METHODS, NUMERIC_LIMITS, OPTIMIZER_OPTIONS } from '../store/settings_slice.ts';
+import { AugmentationPreview } from './AugmentationPreview.tsx';
 import { useStudio } from '../use_studio.ts';
 
 type NumericKey = keyof typeof NUMERIC_LIMITS;
@@ -46,7 +47,7 @@ function NumberField({ field, label, step }: { field: NumericKey; label: string;
   );
 }
 
-function SelectField<K extends 'arch' | 'size' | 'method' | 'loss' | 'optimizer'>(props: {
+function SelectField<K extends 'arch' | 'size' | 'method' | 'loss' | 'optimizer' | 'augment'>(props: {
   field: K;
   label: string;
   options: { value: TrainSettings[K]; label: string; description?: string }[];
@@ -102,7 +103,9 @@ export function SettingsPanel() {
         <SelectField field="loss" label="Gaze loss" options={GAZE_LOSS_OPTIONS} wide />
         <SelectField field="optimizer" label="Optimizer" options={OPTIMIZER_OPTIONS} />
         <NumberField field="seed" label="Seed" step="1" />
+        <SelectField field="augment" label="Augmentation" options={AUGMENT_OPTIONS} wide />
       </div>
+      <AugmentationPreview />
     </section>
   );
 }

@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import { progressPercent } from '../store/training_slice.ts';
 import { useStudio } from '../use_studio.ts';
-import { DisabledReason, isAvailable } from './DisabledReason.tsx';
+import { WAITING_FOR_WORKER } from './DisabledReason.tsx';
 import { LossChart } from './LossChart.tsx';
 import { EpochTable } from './EpochTable.tsx';
 import { ValidationChart } from './ValidationChart.tsx';
@@ -15,12 +15,11 @@ function formatEta(seconds: number | null): string {
 
 /** Why "Start training" is disabled right now, or null when it can start. */
 function useStartBlocker(): string | null {
-  const training = useStudio((s) => s.engine?.training ?? null);
+  const workerReady = useStudio((s) => s.capabilities !== null);
   const backend = useStudio((s) => s.backend);
   const dataset = useStudio((s) => s.dataset);
   const hasSettingsErrors = useStudio((s) => Object.keys(s.settingsErrors).length > 0);
-  if (!training) return 'Waiting for the training worker…';
-  if (!training.available) return training.reason;
+  if (!workerReady) return WAITING_FOR_WORKER;
   if (backend.state !== 'ready') return 'Waiting for the GPU backend to start.';
   if (dataset.status !== 'ready') return 'Load a dataset first: drop a folder or use "Load demo dataset".';
   if (Object.keys(dataset.report.classes).length < 2) return 'The dataset needs at least two classes to train.';
@@ -34,7 +33,6 @@ function useStartBlocker(): string | null {
  * charts redraw themselves from the store.
  */
 export function TrainingPanel() {
-  const trainingAvailability = useStudio((s) => s.engine?.training ?? null);
   const status = useStudio((s) => s.trainingStatus);
   const hasProgress = useStudio((s) => s.progress !== null);
   const preparing = useStudio((s) => s.preparing);
@@ -86,7 +84,6 @@ export function TrainingPanel() {
           {blocker}
         </p>
       )}
-      {!isAvailable(trainingAvailability) && <DisabledReason id="training-unavailable" availability={trainingAvailability} />}
       <ProgressView />
       <Charts />
     </section>

@@ -1,6 +1,6 @@
 import { useRef } from 'react';
 import { useStudio } from '../use_studio.ts';
-import { DisabledReason, isAvailable } from './DisabledReason.tsx';
+import { DisabledReason, WAITING_FOR_WORKER } from './DisabledReason.tsx';
 
 function formatBytes(n: number): string {
   return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${(n / 1024).toFixed(0)} kB`;
@@ -11,8 +11,7 @@ function formatBytes(n: number): string {
  * safetensors weights to start the next run from; an import is checked name by name at once.
  */
 export function WeightsPanel() {
-  const exportAvailability = useStudio((s) => s.engine?.weightsExport ?? null);
-  const importAvailability = useStudio((s) => s.engine?.weightsImport ?? null);
+  const workerReady = useStudio((s) => s.capabilities !== null);
   const hasModel = useStudio((s) => s.runConfig !== null);
   const status = useStudio((s) => s.trainingStatus);
   const exportStatus = useStudio((s) => s.exportStatus);
@@ -28,8 +27,8 @@ export function WeightsPanel() {
     : status !== 'idle' && status !== 'paused'
       ? 'Pause or stop training to export.'
       : null;
-  const canExport = isAvailable(exportAvailability) && exportBlocker === null && exportStatus.state !== 'working';
-  const canImport = isAvailable(importAvailability) && status === 'idle' && !importChecking;
+  const canExport = workerReady && exportBlocker === null && exportStatus.state !== 'working';
+  const canImport = workerReady && status === 'idle' && !importChecking;
 
   return (
     <section className="panel" aria-labelledby="weights-heading">
@@ -59,7 +58,7 @@ export function WeightsPanel() {
           }}
         />
       </div>
-      <DisabledReason id="export-unavailable" availability={exportAvailability} />
+      <DisabledReason id="export-unavailable" reason={workerReady ? null : WAITING_FOR_WORKER} />
       <p id="export-status" className="reason" role="status" aria-label="Export status">
         {exportStatus.state === 'working' && 'Building the export bundle…'}
         {exportStatus.state === 'done' &&

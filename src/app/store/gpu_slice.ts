@@ -1,4 +1,4 @@
-import type { BackendName, Capabilities, EngineFeatures } from '../../worker/protocol.ts';
+import type { BackendName, Capabilities } from '../../worker/protocol.ts';
 import type { SliceCreator } from './types.ts';
 
 export type BackendStatus =
@@ -11,14 +11,12 @@ export type BackendStatus =
 export interface GpuSlice {
   /** null until the worker has detected them (once per worker) */
   capabilities: Capabilities | null;
-  /** which engine pieces this build can run; null until the worker reports */
-  engine: EngineFeatures | null;
   backend: BackendStatus;
   /** GPU devices lost in this page so far; each one replaced the worker */
   deviceLosses: number;
   /** Asks the worker to (re)start tfjs on `backend`. */
   startBackend(backend: BackendName): void;
-  capabilitiesDetected(capabilities: Capabilities, engine: EngineFeatures): void;
+  capabilitiesDetected(capabilities: Capabilities): void;
   backendReady(backend: BackendName, initMs: number): void;
   backendFailed(backend: BackendName, message: string): void;
   /**
@@ -36,14 +34,13 @@ export const MAX_DEVICE_RECOVERIES = 3;
 
 export const createGpuSlice: SliceCreator<GpuSlice> = (port) => (set, get) => ({
   capabilities: null,
-  engine: null,
   backend: { state: 'idle' },
   deviceLosses: 0,
   startBackend: (backend) => {
     set({ backend: { state: 'starting', backend } });
     port.post({ type: 'init', backend });
   },
-  capabilitiesDetected: (capabilities, engine) => set({ capabilities, engine }),
+  capabilitiesDetected: (capabilities) => set({ capabilities }),
   backendReady: (backend, initMs) => set({ backend: { state: 'ready', backend, initMs } }),
   backendFailed: (backend, message) => set({ backend: { state: 'failed', backend, message } }),
   deviceLost: (message) => {

@@ -4,6 +4,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { FromWorker } from '../../worker/protocol.ts';
+import { createCompareSlice } from './compare_slice.ts';
 import { createDatasetSlice } from './dataset_slice.ts';
 import { createGallerySlice } from './gallery_slice.ts';
 import { createGpuSlice } from './gpu_slice.ts';
@@ -25,6 +26,7 @@ export function createStudioStore(port: WorkerPort): StudioStore {
     ...createTrainingSlice(port)(...a),
     ...createWeightsSlice(port)(...a),
     ...createNoticesSlice(port)(...a),
+    ...createCompareSlice(port)(...a),
   }));
 }
 
@@ -33,7 +35,7 @@ export function routeFromWorker(store: StudioStore, message: FromWorker): void {
   const s = store.getState();
   switch (message.type) {
     case 'capabilities':
-      s.capabilitiesDetected(message.capabilities, message.engine);
+      s.capabilitiesDetected(message.capabilities);
       return s.applyDeviceDefaults(message.capabilities);
     case 'backendReady':
       return s.backendReady(message.backend, message.initMs);
@@ -57,11 +59,6 @@ export function routeFromWorker(store: StudioStore, message: FromWorker): void {
       s.trainingFinished(message.outcome, message.message, message.test);
       if (message.outcome === 'failed') s.notify('error', `Training failed: ${message.message}`);
       return;
-    case 'unavailable':
-      if (['startTraining', 'pauseTraining', 'resumeTraining', 'stopTraining'].includes(message.request)) {
-        s.trainingHalted();
-      }
-      return s.notify('warning', message.reason);
     case 'error':
       if (message.requestId === undefined) s.notify('error', message.message);
       return;
@@ -84,6 +81,16 @@ export function routeFromWorker(store: StudioStore, message: FromWorker): void {
       return s.weightsImported(message.report);
     case 'savedRun':
       return s.savedRunReceived(message.run);
+    case 'augmentPreview':
+      return s.augmentPreviewReceived(message.sampleId, message.items);
+    case 'augmentPreviewFailed':
+      return s.augmentPreviewFailed(message.message);
+    case 'compareProgress':
+      return s.compareProgressReceived(message.progress);
+    case 'compareFinished':
+      s.compareFinished(message.outcome, message.message, message.summary, message.markdown, message.chart);
+      if (message.outcome === 'failed') s.notify('error', `Comparison failed: ${message.message}`);
+      return;
     case 'selfTestResult':
     case 'diagnosticsResult':
       return;

@@ -1,6 +1,6 @@
 import { ARCHITECTURES, RESNET_ARCHS } from '../../engine/model/arch.ts';
-import type { OptimizerName } from '../../engine/train/config.ts';
-import type { Architecture, Capabilities, GazeLoss, GazeMethod, TrainSettings } from '../../worker/protocol.ts';
+import type { AugmentPreset, OptimizerName } from '../../engine/train/config.ts';
+import type { Architecture, AugmentPreviewItem, Capabilities, GazeLoss, GazeMethod, TrainSettings } from '../../worker/protocol.ts';
 import type { SliceCreator } from './types.ts';
 
 export const ARCH_OPTIONS: { value: Architecture; label: string; description: string }[] = RESNET_ARCHS.map((arch) => ({
@@ -15,6 +15,15 @@ export const GAZE_LOSS_OPTIONS: { value: GazeLoss; label: string; description: s
   { value: 'bce', label: 'Binary cross-entropy', description: 'On sigmoid CAMs, like MSE.' },
   { value: 'l1', label: 'L1', description: 'On sigmoid CAMs, like MSE.' },
 ];
+
+export const AUGMENT_OPTIONS: { value: AugmentPreset; label: string; description: string }[] = [
+  { value: 'none', label: 'None', description: 'Every epoch sees the same images.' },
+  { value: 'light', label: 'Light', description: 'Small zoom, shift and rotation (gaze moves with the image), mild brightness, contrast and noise.' },
+  { value: 'standard', label: 'Standard', description: 'Zoom 0.9-1.25, shift 8%, rotation 10°, stronger intensity changes. No flips: laterality matters.' },
+];
+
+/** Draws of one training image in the augmentation preview. */
+export const AUGMENT_PREVIEW_COUNT = 6;
 
 export const OPTIMIZER_OPTIONS: { value: OptimizerName; label: string }[] = [
   { value: 'adam', label: 'Adam' },
@@ -40,6 +49,7 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   loss: 'kl',
   optimizer: 'adam',
   seed: 0,
+  augment: 'none',
 };
 
 /**
@@ -75,6 +85,15 @@ export interface SettingsSlice {
   settingsTouched: boolean;
   applyDeviceDefaults(capabilities: Capabilities): void;
   setSetting<K extends keyof TrainSettings>(key: K, value: TrainSettings[K]): void;
+  /** the augmentation preview: one training image drawn as training would draw it */
+  augmentPreview:
+    | { state: 'idle' }
+    | { state: 'working' }
+    | { state: 'ready'; sampleId: string; augment: AugmentPreset; items: AugmentPreviewItem[] }
+    | { state: 'failed'; message: string };
+  requestAugmentPreview(): void;
+  augmentPreviewReceived(sampleId: string, items: AugmentPreviewItem[]): void;
+  augmentPreviewFailed(message: string): void;
 }
 
 export function validateSetting(key: keyof TrainSettings, value: unknown): string | undefined {
@@ -86,8 +105,19 @@ export function validateSetting(key: keyof TrainSettings, value: unknown): strin
   return undefined;
 }
 
-export const createSettingsSlice: SliceCreator<SettingsSlice> = () => (set) => ({
+export const createSettingsSlice: SliceCreator<SettingsSlice> = (port) => (set, get) => ({
   settings: DEFAULT_SETTINGS,
+  augmentPreview: { state: 'idle' },
+  requestAugmentPreview: () => {
+    set({ augmentPreview: { state: 'working' } });
+    port.post({ type: 'augmentPreview', settings: get().settings, count: AUGMENT_PREVIEW_COUNT });
+  },
+  augmentPreviewReceived: (sampleId, items) => {
+    const previous = get().augmentPreview;
+    if (previous.state === 'ready') for (const item of previous.items) closeBitmaps(item);
+    set({ augmentPreview: { state: 'ready', sampleId, augment: get().settings.augment, items } });
+  },
+  augmentPreviewFailed: (message) => set({ augmentPreview: { state: 'failed', message } }),
   settingsErrors: {},
   settingsTouched: false,
   applyDeviceDefaults: (capabilities) =>
@@ -103,3 +133,9 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> = () => (set) => (
       };
     }),
 });
+
+/** ImageBitmaps hold GPU or decoded memory until closed: a replaced preview frees its own. */
+function closeBitmaps(item: AugmentPreviewItem): void {
+  item.image.close();
+  item.gaze?.close();
+}

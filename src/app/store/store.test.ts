@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Capabilities, EngineFeatures, ToWorker } from '../../worker/protocol.ts';
+import type { Capabilities, ToWorker } from '../../worker/protocol.ts';
 import { adapterLabel, fallbackBackend } from './gpu_slice.ts';
 import { createStudioStore, routeFromWorker } from './index.ts';
 import { progressPercent } from './training_slice.ts';
@@ -33,14 +33,6 @@ function gpuCapabilities(architecture: string, description = ''): Capabilities {
     hardwareConcurrency: 2,
   };
 }
-
-const NOTHING_WIRED: EngineFeatures = {
-  datasetIngestion: { available: false, reason: 'no data' },
-  demoDataset: { available: false, reason: 'no demo' },
-  training: { available: false, reason: 'no loop' },
-  weightsExport: { available: false, reason: 'no export' },
-  weightsImport: { available: false, reason: 'no import' },
-};
 
 describe('studio store', () => {
   it('starts a backend by asking the worker, and records the outcome', () => {
@@ -92,15 +84,15 @@ describe('studio store', () => {
 
   it('scales default settings to the device until the user edits one', () => {
     const { store, s } = harness();
-    routeFromWorker(store, { type: 'capabilities', capabilities: gpuCapabilities('swiftshader'), engine: NOTHING_WIRED });
+    routeFromWorker(store, { type: 'capabilities', capabilities: gpuCapabilities('swiftshader')});
     expect(s().settings).toMatchObject({ arch: 'resnet10-small', size: 64 });
-    expect(s().engine).toBe(NOTHING_WIRED);
+    expect(s().capabilities?.webgpu.available).toBe(true);
 
-    routeFromWorker(store, { type: 'capabilities', capabilities: gpuCapabilities('ampere', 'NVIDIA RTX'), engine: NOTHING_WIRED });
+    routeFromWorker(store, { type: 'capabilities', capabilities: gpuCapabilities('ampere', 'NVIDIA RTX')});
     expect(s().settings).toMatchObject({ arch: 'resnet18', size: 128 });
 
     s().setSetting('epochs', 3);
-    routeFromWorker(store, { type: 'capabilities', capabilities: gpuCapabilities('swiftshader'), engine: NOTHING_WIRED });
+    routeFromWorker(store, { type: 'capabilities', capabilities: gpuCapabilities('swiftshader')});
     expect(s().settings).toMatchObject({ arch: 'resnet18', epochs: 3 });
   });
 
@@ -118,14 +110,39 @@ describe('studio store', () => {
     expect(s().settings).toMatchObject({ batch: 4, lr: 0.01 });
   });
 
-  it('returns to idle with a visible reason when the worker cannot train', () => {
+  it('returns to idle with a visible reason when the worker refuses to train', () => {
     const { store, sent, s } = harness();
     s().startTraining();
     expect(sent.at(-1)).toEqual({ type: 'startTraining', settings: s().settings });
     expect(s().trainingStatus).toBe('preparing');
-    routeFromWorker(store, { type: 'unavailable', request: 'startTraining', reason: 'no loop' });
+    routeFromWorker(store, { type: 'trainingFinished', outcome: 'failed', message: 'Load a dataset first.', test: null });
     expect(s().trainingStatus).toBe('idle');
-    expect(s().notices.at(-1)).toMatchObject({ level: 'warning', text: 'no loop' });
+    expect(s().notices.at(-1)).toMatchObject({ level: 'error', text: 'Training failed: Load a dataset first.' });
+  });
+
+  it('asks for an augmentation preview with the current settings', () => {
+    const { store, sent, s } = harness();
+    s().setSetting('augment', 'standard');
+    s().requestAugmentPreview();
+    expect(sent.at(-1)).toEqual({ type: 'augmentPreview', settings: { ...s().settings, augment: 'standard' }, count: 6 });
+    expect(s().augmentPreview.state).toBe('working');
+    routeFromWorker(store, { type: 'augmentPreviewFailed', message: 'Load a dataset first.' });
+    expect(s().augmentPreview).toEqual({ state: 'failed', message: 'Load a dataset first.' });
+  });
+
+  it('runs a comparison of methods through the worker, from progress to the summary', () => {
+    const { store, sent, s } = harness();
+    s().setCompareMethods(['none', 'cam:kl']);
+    s().setCompareSeeds(3);
+    s().startCompare();
+    expect(sent.at(-1)).toEqual({ type: 'startCompare', request: { settings: s().settings, methods: ['none', 'cam:kl'], seeds: 3 } });
+    const progress = { run: 2, total: 6, method: 'cam:kl', seed: 0, step: 5, totalSteps: 20, phase: 'training' as const };
+    routeFromWorker(store, { type: 'compareProgress', progress });
+    expect(s().compare).toEqual({ state: 'running', progress });
+    s().stopCompare();
+    expect(sent.at(-1)).toEqual({ type: 'stopCompare' });
+    routeFromWorker(store, { type: 'compareFinished', outcome: 'stopped', message: 'stopped after 1 of 6 runs', summary: null, markdown: null, chart: null });
+    expect(s().compare).toMatchObject({ state: 'finished', outcome: 'stopped' });
   });
 
   it('follows a run from preparing to finished, keeping loss and epoch history', () => {

@@ -74,8 +74,6 @@ export interface TrainingSlice {
   camFrameReceived(frame: CamFrame): void;
   trainingPaused(): void;
   trainingFinished(outcome: TrainingOutcome, message: string, test: SplitMetrics | null): void;
-  /** the worker refused a training request */
-  trainingHalted(): void;
   /** the run died with its worker (lost GPU device); its checkpoint is announced by the next worker */
   trainingInterrupted(message: string): void;
 }
@@ -171,7 +169,6 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (port) => (set, 
           : s.completedRuns;
       return { trainingStatus: 'idle', lastOutcome: { outcome, message, test }, completedRuns: finished };
     }),
-  trainingHalted: () => set({ trainingStatus: 'idle' }),
   trainingInterrupted: (message) =>
     set((s) => ({
       trainingStatus: 'idle',

@@ -12,6 +12,7 @@ import type { SettingsSlice } from './settings_slice.ts';
 import type { TrainingSlice } from './training_slice.ts';
 import type { WeightsSlice } from './weights_slice.ts';
 import type { NoticesSlice } from './notices_slice.ts';
+import type { CompareSlice } from './compare_slice.ts';
 
 export interface WorkerPort {
   post(message: ToWorker): void;
@@ -23,6 +24,6 @@ export interface WorkerPort {
   replaceWorker(): void;
 }
 
-export type StudioState = GpuSlice & DatasetSlice & GallerySlice & SettingsSlice & TrainingSlice & WeightsSlice & NoticesSlice;
+export type StudioState = GpuSlice & DatasetSlice & GallerySlice & SettingsSlice & TrainingSlice & WeightsSlice & NoticesSlice & CompareSlice;
 
 export type SliceCreator<Slice> = (port: WorkerPort) => StateCreator<StudioState, [], [], Slice>;
