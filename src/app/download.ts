@@ -1,9 +1,10 @@
 /**
- * Hands bytes to the browser's download manager through a blob: URL: the file goes straight from
- * this tab to the user's disk (no server, allowed by the CSP).
+ * Hands a Blob to the browser's download manager through a blob: URL: the file goes straight from
+ * this tab to the user's disk (no server, allowed by the CSP). The Blob is built where the bytes
+ * are (the worker), so this thread only names it.
  */
-export function saveDownload(fileName: string, bytes: Uint8Array, type: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
+export function saveDownload(fileName: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
   link.download = fileName;

@@ -42,7 +42,7 @@ export function createWorkerClient(): WorkerClient {
       if (message.type === 'error') waiter.reject(new Error(message.message));
       else waiter.resolve(message);
     }
-    if (message.type === 'exportReady') saveDownload(message.fileName, message.bytes, 'application/zip');
+    if (message.type === 'exportReady') saveDownload(message.fileName, message.blob);
     if (store) routeFromWorker(store, message);
     else early.push(message);
   };

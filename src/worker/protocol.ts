@@ -333,7 +333,8 @@ export type FromWorker =
   | { type: 'trainingPaused' }
   | { type: 'camFrame'; step: number; classNames: string[]; items: CamFrameItem[] }
   | { type: 'trainingFinished'; outcome: TrainingOutcome; message: string; test: SplitMetrics | null }
-  | { type: 'exportReady'; fileName: string; bytes: Uint8Array; files: string[] }
+  /** The zip as a Blob built in the worker: it crosses as a handle, and the UI thread copies no bytes. */
+  | { type: 'exportReady'; fileName: string; blob: Blob; files: string[] }
   | { type: 'exportFailed'; message: string }
   | { type: 'weightsImported'; report: WeightsImportReport }
   | { type: 'augmentPreview'; sampleId: string; items: AugmentPreviewItem[] }

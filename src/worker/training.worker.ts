@@ -36,8 +36,6 @@ function transferables(message: FromWorker): Transferable[] {
       return message.items.flatMap((item) => [item.image, ...(item.gaze ? [item.gaze] : []), ...item.cams]);
     case 'thumbnails':
       return message.thumbnails.flatMap((t) => ('image' in t ? [t.image, ...(t.gaze ? [t.gaze] : [])] : []));
-    case 'exportReady':
-      return [message.bytes.buffer as ArrayBuffer];
     case 'augmentPreview':
       return message.items.flatMap((item) => [item.image, ...(item.gaze ? [item.gaze] : [])]);
     case 'compareFinished':
@@ -224,8 +222,8 @@ async function handle(message: ToWorker): Promise<void> {
       return training.stop();
     case 'exportWeights': {
       try {
-        const bundle = await training.exportBundle();
-        post({ type: 'exportReady', ...bundle });
+        const { fileName, bytes, files } = await training.exportBundle();
+        post({ type: 'exportReady', fileName, files, blob: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }) });
       } catch (err) {
         post({ type: 'exportFailed', message: errorText(err) });
       }

@@ -74,7 +74,7 @@ export function routeFromWorker(store: StudioStore, message: FromWorker): void {
     case 'datasetFailed':
       return s.datasetFailed(message.source, message.message);
     case 'exportReady':
-      return s.exportReady(message.fileName, message.files, message.bytes.byteLength);
+      return s.exportReady(message.fileName, message.files, message.blob.size);
     case 'exportFailed':
       return s.exportFailed(message.message);
     case 'weightsImported':
