@@ -78,7 +78,7 @@ const sampleLoad = () => loads.push(loadavg()[0]! / availableParallelism());
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
-  await page.addInitScript(observeMainThread);
+  await page.addInitScript(observeMainThread, true);
   await page.addInitScript((mark) => performance.mark(mark), `${PHASE_MARK}load`);
   await browser.startTracing(page, { categories: TRACE_CATEGORIES });
   const phase = (name: (typeof PHASES)[number]) => page.evaluate((mark) => performance.mark(mark), `${PHASE_MARK}${name}`);

@@ -2,7 +2,7 @@
  * Entry point: one worker, one store, one React root. The worker starts on WebGPU; the UI offers the
  * fallback itself if the worker reports no adapter.
  */
-import { StrictMode } from 'react';
+import { StrictMode, startTransition } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
@@ -27,12 +27,16 @@ store.getState().startBackend('webgpu');
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
-createRoot(root).render(
-  <StrictMode>
-    <ErrorBoundary>
-      <StudioStoreContext.Provider value={store}>
-        <App />
-      </StudioStoreContext.Provider>
-    </ErrorBoundary>
-  </StrictMode>,
+// The first render as a transition: React renders it in slices and yields between them, so the
+// page's first paint is several short main-thread tasks rather than one long one.
+startTransition(() =>
+  createRoot(root).render(
+    <StrictMode>
+      <ErrorBoundary>
+        <StudioStoreContext.Provider value={store}>
+          <App />
+        </StudioStoreContext.Provider>
+      </ErrorBoundary>
+    </StrictMode>,
+  ),
 );

@@ -1,7 +1,7 @@
 import { useContext, useEffect, useRef } from 'react';
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { StudioState } from '../store/index.ts';
+import type { StudioState, StudioStore } from '../store/index.ts';
 import { StudioStoreContext } from '../use_studio.ts';
 
 export interface ChartSeries<Row> {
@@ -46,64 +46,82 @@ export function StoreChart<Row>({ label, className, xLabel, rows, x, series, yRa
   useEffect(() => {
     if (!store || !host.current) return;
     const element = host.current;
-    const { rows, x, series, yRange, points, xLabel } = spec.current;
-    const columns = (data: Row[]): uPlot.AlignedData => [
-      data.map(x),
-      ...series.map((s) => data.map((row) => finiteOrNull(s.value(row)))),
-    ];
-    const chart = new uPlot(
-      {
-        width: Math.max(MIN_WIDTH_PX, element.clientWidth),
-        height: HEIGHT_PX,
-        // No live legend values: each redraw would rewrite the legend's text and lay the page out again.
-        legend: { live: false },
-        scales: { x: { time: false }, ...(yRange ? { y: { range: (_u, min, max) => yRange(min, max) } } : {}) },
-        axes: [
-          { stroke: '#8b97a6', grid: { stroke: '#1f2731' }, label: xLabel },
-          { stroke: '#8b97a6', grid: { stroke: '#1f2731' } },
-        ],
-        series: [
-          { label: xLabel },
-          ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 1.5, points: { show: points ?? false } })),
-        ],
-      },
-      columns(rows(store.getState())),
-      element,
-    );
-    let shown = rows(store.getState());
-    element.dataset.points = String(shown.length);
-    let pending = false;
-    let timer = 0;
-    let frame = 0;
-    let drawnAt = -Infinity;
-    const draw = () => {
-      pending = false;
-      drawnAt = performance.now();
-      const next = rows(store.getState());
-      if (next === shown) return;
-      shown = next;
-      chart.setData(columns(shown));
-      element.dataset.points = String(shown.length);
-    };
-    const unsubscribe = store.subscribe((state) => {
-      if (pending || rows(state) === shown) return;
-      pending = true;
-      const wait = Math.max(0, drawnAt + MIN_REDRAW_INTERVAL_MS - performance.now());
-      timer = window.setTimeout(() => (frame = requestAnimationFrame(draw)), wait);
+    let dispose: (() => void) | undefined;
+    let unmounted = false;
+    // uPlot is loaded after the first render, in its own task, not parsed with the page.
+    void import('uplot').then(({ default: UPlot }) => {
+      if (!unmounted) dispose = mountChart(UPlot, element, store, spec.current);
     });
-    const resize = new ResizeObserver(([entry]) => {
-      const width = Math.max(MIN_WIDTH_PX, Math.round(entry?.contentRect.width ?? element.clientWidth));
-      if (width !== chart.width) chart.setSize({ width, height: HEIGHT_PX });
-    });
-    resize.observe(element);
     return () => {
-      clearTimeout(timer);
-      cancelAnimationFrame(frame);
-      unsubscribe();
-      resize.disconnect();
-      chart.destroy();
+      unmounted = true;
+      dispose?.();
     };
   }, [store]);
 
   return <div ref={host} className={className} role="img" aria-label={label} />;
+}
+
+/** Builds the chart in `element` and keeps it in step with the store; returns its teardown. */
+function mountChart<Row>(
+  UPlot: typeof uPlot,
+  element: HTMLDivElement,
+  store: StudioStore,
+  { rows, x, series, yRange, points, xLabel }: Omit<StoreChartProps<Row>, 'label' | 'className'>,
+): () => void {
+  const columns = (data: Row[]): uPlot.AlignedData => [
+    data.map(x),
+    ...series.map((s) => data.map((row) => finiteOrNull(s.value(row)))),
+  ];
+  const chart = new UPlot(
+    {
+      width: Math.max(MIN_WIDTH_PX, element.clientWidth),
+      height: HEIGHT_PX,
+      // No live legend values: each redraw would rewrite the legend's text and lay the page out again.
+      legend: { live: false },
+      scales: { x: { time: false }, ...(yRange ? { y: { range: (_u, min, max) => yRange(min, max) } } : {}) },
+      axes: [
+        { stroke: '#8b97a6', grid: { stroke: '#1f2731' }, label: xLabel },
+        { stroke: '#8b97a6', grid: { stroke: '#1f2731' } },
+      ],
+      series: [
+        { label: xLabel },
+        ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 1.5, points: { show: points ?? false } })),
+      ],
+    },
+    columns(rows(store.getState())),
+    element,
+  );
+  let shown = rows(store.getState());
+  element.dataset.points = String(shown.length);
+  let pending = false;
+  let timer = 0;
+  let frame = 0;
+  let drawnAt = -Infinity;
+  const draw = () => {
+    pending = false;
+    drawnAt = performance.now();
+    const next = rows(store.getState());
+    if (next === shown) return;
+    shown = next;
+    chart.setData(columns(shown));
+    element.dataset.points = String(shown.length);
+  };
+  const unsubscribe = store.subscribe((state) => {
+    if (pending || rows(state) === shown) return;
+    pending = true;
+    const wait = Math.max(0, drawnAt + MIN_REDRAW_INTERVAL_MS - performance.now());
+    timer = window.setTimeout(() => (frame = requestAnimationFrame(draw)), wait);
+  });
+  const resize = new ResizeObserver(([entry]) => {
+    const width = Math.max(MIN_WIDTH_PX, Math.round(entry?.contentRect.width ?? element.clientWidth));
+    if (width !== chart.width) chart.setSize({ width, height: HEIGHT_PX });
+  });
+  resize.observe(element);
+  return () => {
+    clearTimeout(timer);
+    cancelAnimationFrame(frame);
+    unsubscribe();
+    resize.disconnect();
+    chart.destroy();
+  };
 }
