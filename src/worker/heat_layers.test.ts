@@ -23,8 +23,7 @@ describe('heat layers', () => {
   });
 
   it('blends as grey * (1 - opacity * heat) + colour * opacity * heat', () => {
-    const heat = 0.5;
-    const [layer] = [pixel(heatLayerRgba(toBytes([heat])), 0)];
+    const layer = pixel(heatLayerRgba(toBytes([0.5])), 0);
     const alpha = 0.6 * (layer[3] / 255);
     const expected = heatColor(layer[3] / 255).map((c) => Math.round(80 * (1 - alpha) + c * alpha));
     expect(drawnPixel(80, layer, 0.6)).toEqual(expected);
