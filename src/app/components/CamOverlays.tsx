@@ -1,4 +1,4 @@
-import { memo, useId, useState } from 'react';
+import { memo, useEffect, useId, useState } from 'react';
 import type { CamFrameItem } from '../../worker/protocol.ts';
 import { useStudio } from '../use_studio.ts';
 import { HeatmapCanvas } from './HeatmapCanvas.tsx';
@@ -22,6 +22,7 @@ export function CamOverlays() {
   const [camClass, setCamClass] = useState(TRUE_CLASS);
   const [enlarged, setEnlarged] = useState<number | null>(null);
   const selectId = useId();
+  const mounted = useMountedGradually(frame?.items.map((item) => item.valIndex).join(',') ?? '', frame?.items.length ?? 0);
 
   return (
     <section className="panel cam-panel" aria-labelledby="cam-heading">
@@ -49,7 +50,7 @@ export function CamOverlays() {
             </span>
           </div>
           <ul className="cam-grid" aria-label="Validation images">
-            {frame.items.map((item) => (
+            {frame.items.slice(0, mounted).map((item) => (
               <CamItem
                 key={item.valIndex}
                 item={item}
@@ -64,6 +65,24 @@ export function CamOverlays() {
       )}
     </section>
   );
+}
+
+/**
+ * How many items of a list to mount: all of them once a list is on screen, but a new list (another
+ * `key`) one more per animation frame, so the first CAM frame of a run is a few short tasks on the
+ * UI thread rather than one long one. Refreshes of the same list render everything at once.
+ */
+function useMountedGradually(key: string, total: number): number {
+  const [mounted, setMounted] = useState({ key, count: 1 });
+  const count = mounted.key === key ? mounted.count : 1;
+  useEffect(() => {
+    // Forget a list once it is gone: the next run may show the same images, and mounts them anew.
+    if (total === 0) return setMounted({ key, count: 1 });
+    if (count >= total) return;
+    const frame = requestAnimationFrame(() => setMounted({ key, count: count + 1 }));
+    return () => cancelAnimationFrame(frame);
+  }, [key, count, total]);
+  return Math.min(count, total);
 }
 
 /** One validation image: X-ray, gaze and CAM canvases; only the CAM changes between refreshes. */
