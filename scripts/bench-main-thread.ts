@@ -7,6 +7,11 @@
  * scripts mapped to the original source).
  *
  *   npx tsx scripts/bench-main-thread.ts [--arch resnet18-small] [--size 32] [--batch 8] [--epochs 2] [--dist DIR] [--json]
+ *       [--control-ms N [--control-browser same|own]]
+ *
+ * --control-ms N: a control for the wall clock. While the studio trains, a blank page does nothing
+ * but an N ms busy task every 50 ms, in a tab of the studio's browser (same) or in a browser of its
+ * own (own), and the script counts how many of its tasks the Long Tasks API saw over 50 ms.
  *
  * The build goes to a temporary folder (or --dist), the server to a free port, so a Playwright run
  * beside this one is left alone. Figures go to docs/benchmarks.md ("Main-thread responsiveness").
@@ -43,6 +48,8 @@ try {
     epochs: { type: 'int' },
     dist: { type: 'string' },
     json: { type: 'boolean' },
+    'control-ms': { type: 'int' },
+    'control-browser': { type: 'string' },
   }).flags;
 } catch (err) {
   if (!(err instanceof UsageError)) throw err;
@@ -53,6 +60,12 @@ const arch = (flags.arch as string | undefined) ?? 'resnet18-small';
 const size = (flags.size as number | undefined) ?? 32;
 const batch = (flags.batch as number | undefined) ?? 8;
 const epochs = (flags.epochs as number | undefined) ?? 2;
+const controlMs = flags['control-ms'] as number | undefined;
+const controlBrowser = (flags['control-browser'] as string | undefined) ?? 'same';
+if (controlBrowser !== 'same' && controlBrowser !== 'own') {
+  console.error(`bench-main-thread: --control-browser is same or own; got "${controlBrowser}"`);
+  process.exit(2);
+}
 
 async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -73,6 +86,37 @@ const port = await freePort();
 const server = await preview({ root, logLevel: 'error', build: { outDir }, preview: { port, strictPort: true, host: '127.0.0.1' } });
 const browser = await chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: [...WEBGPU_ARGS, ...BASE_ARGS] });
 const loads: number[] = [];
+const extraBrowsers: Awaited<ReturnType<typeof chromium.launch>>[] = [];
+
+/** The --control-ms page: an idle page's `taskMs` busy task every 50 ms, observed by the Long Tasks API. */
+async function startControl(taskMs: number): Promise<{ stop(): Promise<{ tasks: number; over: number[] }> }> {
+  let host = browser;
+  if (controlBrowser === 'own') {
+    host = await chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: BASE_ARGS });
+    extraBrowsers.push(host);
+  }
+  const page = await host.newPage();
+  await page.goto(`http://127.0.0.1:${port}/favicon.svg`);
+  await page.evaluate((taskMs) => {
+    const state = { tasks: 0, over: [] as number[] };
+    (window as unknown as { control: typeof state }).control = state;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) state.over.push(e.duration);
+    }).observe({ type: 'longtask' });
+    setInterval(() => {
+      state.tasks++;
+      const until = performance.now() + taskMs;
+      while (performance.now() < until);
+    }, 50);
+  }, taskMs);
+  return {
+    stop: async () => {
+      const result = await page.evaluate(() => (window as unknown as { control: { tasks: number; over: number[] } }).control);
+      await page.close();
+      return result;
+    },
+  };
+}
 const sampleLoad = () => loads.push(loadavg()[0]! / availableParallelism());
 
 try {
@@ -115,6 +159,7 @@ try {
   await page.getByLabel('Epochs', { exact: true }).fill(String(epochs));
   await page.waitForTimeout(500);
   sampleLoad();
+  const control = controlMs === undefined ? undefined : await startControl(controlMs);
   await phase('train');
   await click('Start training');
   const trainStart = Date.now();
@@ -122,6 +167,7 @@ try {
   await waitFor('[aria-label="Training status"]', /finished|stopped|failed/, 3_600_000);
   clearInterval(loadTimer);
   const trainSeconds = (Date.now() - trainStart) / 1000;
+  const controlReport = control && (await control.stop());
   await phase('results');
   await waitFor('h2', /^Results \(test split\)$/, 60_000);
   await page.waitForTimeout(1000);
@@ -164,6 +210,7 @@ try {
     };
   });
   const report = {
+    control: controlReport && { taskMs: controlMs, browser: controlBrowser, tasks: controlReport.tasks, over50: controlReport.over.length },
     arch,
     size,
     batch,
@@ -179,11 +226,19 @@ try {
       `${r.phase.padEnd(9)} ${r.seconds.toFixed(0).padStart(7)} ${String(r.tasks).padStart(6)} ${r.workMs.toFixed(0).padStart(9)} ${r.longestCpuMs.toFixed(1).padStart(21)} ${r.longestWallMs.toFixed(0).padStart(8)} ${String(r.longTasksOver50).padStart(27)} ${r.longestLongTaskMs.toFixed(0).padStart(8)}`,
     );
   }
+  if (controlReport) {
+    console.log(
+      `control (${controlBrowser === 'same' ? "a tab of the studio's browser" : 'a browser of its own'}): ${controlReport.tasks} tasks of ${controlMs} ms ` +
+        `every 50 ms while the studio trained; ${controlReport.over.length} over 50 ms on the wall clock` +
+        (controlReport.over.length ? `, longest ${Math.max(...controlReport.over).toFixed(0)} ms` : ''),
+    );
+  }
   for (const r of rows) {
     console.log(`\n== ${r.phase}: heaviest tasks (CPU)\n${r.heaviest.join('\n')}\n== ${r.phase}: longest tasks (wall clock)\n${r.longestWall.join('\n')}`);
   }
   if (flags.json) console.log(JSON.stringify(report));
 } finally {
+  await Promise.all(extraBrowsers.map((b) => b.close()));
   await browser.close();
   await server.close();
   if (ownDist) await rm(outDir, { recursive: true, force: true });
