@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Capabilities, ToWorker } from '../../worker/protocol.ts';
 import { adapterLabel, fallbackBackend } from './gpu_slice.ts';
 import { createStudioStore, routeFromWorker } from './index.ts';
-import { progressPercent } from './training_slice.ts';
+import { nextCamFrame, progressPercent, type CamFrame } from './training_slice.ts';
 
 function harness() {
   const sent: ToWorker[] = [];
@@ -204,5 +204,27 @@ describe('store helpers', () => {
     const p = { epoch: 1, epochs: 2, step: 5, totalSteps: 20, lr: 1e-3, loss, imagesPerSec: 3, etaSec: 10 };
     expect(progressPercent(p)).toBe(25);
     expect(progressPercent({ ...p, step: 30 })).toBe(100);
+  });
+
+  it('keeps the X-ray and gaze pictures of a run between CAM refreshes and closes every picture no longer shown', () => {
+    const closed: string[] = [];
+    const picture = (name: string) => ({ width: 32, close: () => closed.push(name) }) as unknown as ImageBitmap;
+    const frame = (step: number, tag: string): CamFrame => ({
+      step,
+      classNames: ['a', 'b'],
+      items: [
+        { valIndex: 3, id: 'x3', label: 'a', predicted: 'b', probs: [0.4, 0.6], size: 32, image: picture(`${tag}:image`), gaze: picture(`${tag}:gaze`), cams: [picture(`${tag}:cam0`), picture(`${tag}:cam1`)] },
+      ],
+    });
+    const first = nextCamFrame(null, frame(0, 'first'))!;
+    expect(closed).toEqual([]);
+    const second = nextCamFrame(first, frame(2, 'second'))!;
+    // The same image of the same run: the first frame's X-ray and gaze stay on screen, the copies go.
+    expect(second.items[0]!.image).toBe(first.items[0]!.image);
+    expect(second.items[0]!.gaze).toBe(first.items[0]!.gaze);
+    expect(closed.sort()).toEqual(['first:cam0', 'first:cam1', 'second:gaze', 'second:image']);
+    closed.length = 0;
+    expect(nextCamFrame(second, null)).toBeNull();
+    expect(closed.sort()).toEqual(['first:gaze', 'first:image', 'second:cam0', 'second:cam1']);
   });
 });
