@@ -2,7 +2,8 @@
  * One flat, typed training config: every field has a default and a comment, is validated at the edge
  * with errors naming the field, and is saved in every checkpoint and export (run.json).
  */
-import { CAM_STRIDES, isResNetArch, RESNET_ARCHS, type CamStride, type ResNetArch } from '../model/index.ts';
+// arch.ts, not the model index: the studio's UI imports this config, and must not pull in tfjs.
+import { CAM_STRIDES, isResNetArch, RESNET_ARCHS, type CamStride, type ResNetArch } from '../model/arch.ts';
 
 export const METHODS = ['cam', 'multitask', 'both', 'none'] as const;
 export type Method = (typeof METHODS)[number];
