@@ -102,11 +102,12 @@ export interface DicomSpec {
 
 let uidCounter = 0;
 
-export async function makeDicom(spec: DicomSpec): Promise<Uint8Array> {
+/** A DICOM file holding spec's pixels, encoded in its transfer syntax, or `encodedFrame` as given. */
+export async function makeDicom(spec: DicomSpec, encodedFrame?: Uint8Array): Promise<Uint8Array> {
   const { DicomDict, DicomMetaDictionary } = (dcmjs as any).data;
   const uid = `1.2.826.0.1.3680043.10.1234.${++uidCounter}`;
   const stored = new Uint8Array(spec.pixels.buffer, spec.pixels.byteOffset, spec.pixels.byteLength);
-  const frame = await encodeFrame(spec, stored);
+  const frame = encodedFrame ?? (await encodeFrame(spec, stored));
   const meta = {
     FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
     MediaStorageSOPClassUID: '1.2.840.10008.5.1.4.1.1.1.1',

@@ -14,7 +14,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, entriesFromBlobs, IMAGE_LIMITS, preprocessDataset, scanDataset, type DatasetEntry, type Problem } from '../../src/data/index.ts';
 import { entriesFromDirectory } from '../../src/node/fs-dataset.ts';
-import { deflatedDicomBomb, imageSeeds, MUTATIONS, mutate, pngBomb, seeded, TABLE_KINDS, tableDataset, tableSeeds, TEXT_MUTATIONS, type Mutation } from '../helpers/fuzz_corpus.ts';
+import { mulberry32 } from '../../src/util/rng.ts';
+import { deflatedDicomBomb, imageSeeds, MUTATIONS, mutate, pngBomb, TABLE_KINDS, tableDataset, tableSeeds, TEXT_MUTATIONS, type Mutation } from '../helpers/fuzz_corpus.ts';
 import { makeDicom, png8, testPattern } from '../../scripts/make-data-fixtures.ts';
 import { TRANSFER_SYNTAX } from '../../src/data/decode/dicom.ts';
 
@@ -83,7 +84,7 @@ afterAll(async () => {
 
 describe('ingestion fuzz corpus', () => {
   it('every damaged image is decoded or reported with a reason, through the CLI adapter', async () => {
-    const rand = seeded(SEED);
+    const rand = mulberry32(SEED);
     const seeds = await imageSeeds();
     const dir = join(root, 'images-dataset');
     const written: { path: string; seed: string; mutation: Mutation }[] = [];
@@ -172,7 +173,7 @@ describe('ingestion fuzz corpus', () => {
   });
 
   it('every damaged table is read or reported, through the studio adapter', async () => {
-    const rand = seeded(SEED + 1);
+    const rand = mulberry32(SEED + 1);
     const png = png8(24, 16);
     const dicom = await makeDicom({ transferSyntax: TRANSFER_SYNTAX.explicitLittle, width: 24, height: 16, bitsAllocated: 16, bitsStored: 12, pixels: testPattern(24, 16, 4095) });
     const seeds = tableSeeds({ png, dicom });

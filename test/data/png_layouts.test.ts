@@ -1,13 +1,13 @@
 /**
  * Every PNG layout the spec allows decodes to the grey values its pixels hold: each colour type at
  * each of its bit depths, plain and Adam7-interlaced, at a size that leaves partial bytes and
- * partial interlace passes. The PNGs are written here by a minimal encoder that shares no code with
- * the decoder (filter 0, samples packed most significant bits first, PNG spec sections 7-8).
+ * partial interlace passes. The PNGs are written by a minimal encoder that shares no code with the
+ * decoder (filter 0, samples packed most significant bits first, PNG spec sections 7-8).
  */
-import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/data/index.ts';
-import { seeded } from '../helpers/fuzz_corpus.ts';
+import { mulberry32 } from '../../src/util/rng.ts';
+import { pngChunk, rawPng } from '../helpers/png_writer.ts';
 
 const SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const ALLOWED: [number, number[]][] = [
@@ -18,14 +18,6 @@ const ALLOWED: [number, number[]][] = [
   [6, [8, 16]],
 ];
 const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  new DataView(out.buffer).setUint32(0, data.length);
-  out.set(new TextEncoder().encode(type), 4);
-  out.set(data, 8);
-  return out; // CRC left zero: the decoder does not check it
-}
 
 function encode(width: number, height: number, colourType: number, depth: number, samples: number[], interlaced: boolean, palette?: number[][]): Uint8Array {
   const spp = SAMPLES[colourType];
@@ -58,20 +50,7 @@ function encode(width: number, height: number, colourType: number, depth: number
       if (bits > 0) raw.push(acc << (8 - bits));
     }
   }
-  const ihdr = new Uint8Array(13);
-  new DataView(ihdr.buffer).setUint32(0, width);
-  new DataView(ihdr.buffer).setUint32(4, height);
-  ihdr.set([depth, colourType, 0, 0, interlaced ? 1 : 0], 8);
-  const parts = [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr)];
-  if (palette) parts.push(chunk('PLTE', Uint8Array.from(palette.flat())));
-  parts.push(chunk('IDAT', deflateSync(Uint8Array.from(raw))), chunk('IEND', new Uint8Array(0)));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return rawPng(width, height, depth, colourType, Uint8Array.from(raw), { interlaced, palette });
 }
 
 describe('PNG layouts', () => {
@@ -81,7 +60,7 @@ describe('PNG layouts', () => {
     for (const depth of depths) {
       for (const interlaced of [false, true]) {
         it(`colour type ${colourType}, ${depth}-bit${interlaced ? ', Adam7' : ''}`, async () => {
-          const rand = seeded(colourType * 100 + depth + (interlaced ? 7 : 0));
+          const rand = mulberry32(colourType * 100 + depth + (interlaced ? 7 : 0));
           const spp = SAMPLES[colourType];
           const max = 2 ** depth - 1;
           // A palette smaller than the index range: indices past it must read as black.
@@ -115,7 +94,7 @@ describe('PNG layouts', () => {
     new DataView(cut.buffer).setUint32(33, idat - 33 - 12);
     const withEnd = new Uint8Array(cut.length + 12);
     withEnd.set(cut);
-    withEnd.set(chunk('IEND', new Uint8Array(0)), cut.length);
+    withEnd.set(pngChunk('IEND', new Uint8Array(0)), cut.length);
     await expect(decodeImage(withEnd)).rejects.toThrow(/truncated/);
   });
 });

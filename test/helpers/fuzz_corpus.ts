@@ -12,26 +12,14 @@
  * HTJ2K decoder must read too (ISO/IEC 15444-15 is a superset); the UID dispatch and the codestream
  * parsing are what the fuzzing reaches there.
  */
-import { deflateSync, inflateRawSync } from 'node:zlib';
-import dcmjs from 'dcmjs';
+import { inflateRawSync } from 'node:zlib';
 import { Deflate, Zlib } from 'fflate';
 import { encode as encodePng } from 'fast-png';
 import openjpeg from '@cornerstonejs/codec-openjpeg';
 import charls from '@cornerstonejs/codec-charls';
+import { concatBytes, pngChunk, rawPng } from './png_writer.ts';
 import { TRANSFER_SYNTAX } from '../../src/data/decode/dicom.ts';
 import { dicomSpecs, EGD_IDS, encodeJpegLossless, jpegGray, makeDicom, png16, png8, pngRgb, testPattern, type DicomSpec } from '../../scripts/make-data-fixtures.ts';
-
-/** mulberry32, kept here so the corpus does not move when the product's RNG module does. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const int = (rand: Rand, lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
@@ -51,47 +39,6 @@ export interface SeedFile {
 }
 
 // ------------------------------------------------------------------------------------- PNG seeds
-
-/** A PNG written chunk by chunk, for layouts the encoder does not offer (sub-byte grey). */
-function rawPng(width: number, height: number, depth: number, colourType: number, scanlines: Uint8Array): Uint8Array {
-  const chunk = (type: string, data: Uint8Array) => {
-    const out = new Uint8Array(12 + data.length);
-    const view = new DataView(out.buffer);
-    view.setUint32(0, data.length);
-    out.set(new TextEncoder().encode(type), 4);
-    out.set(data, 8);
-    view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-    return out;
-  };
-  const ihdr = new Uint8Array(13);
-  const v = new DataView(ihdr.buffer);
-  v.setUint32(0, width);
-  v.setUint32(4, height);
-  ihdr.set([depth, colourType, 0, 0, 0], 8);
-  const parts = [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(scanlines)), chunk('IEND', new Uint8Array(0))];
-  return concat(parts);
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 function pngSeeds(): SeedFile[] {
   const w = 24;
@@ -136,37 +83,6 @@ function jpegSeeds(): SeedFile[] {
 }
 
 // ----------------------------------------------------------------------------------- DICOM seeds
-
-/** makeDicom's layout, with a frame the caller encoded (syntaxes the fixture encoders lack). */
-async function dicomWithFrame(spec: DicomSpec, frame: Uint8Array): Promise<Uint8Array> {
-  const { DicomDict, DicomMetaDictionary } = (dcmjs as any).data;
-  const uid = '1.2.826.0.1.3680043.10.1234.999';
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: '1.2.840.10008.5.1.4.1.1.1.1',
-    MediaStorageSOPInstanceUID: uid,
-    TransferSyntaxUID: spec.transferSyntax,
-    ImplementationClassUID: '1.2.826.0.1.3680043.10.1234',
-  };
-  const dataset = {
-    SOPClassUID: '1.2.840.10008.5.1.4.1.1.1.1',
-    SOPInstanceUID: uid,
-    Modality: 'DX',
-    Rows: spec.height,
-    Columns: spec.width,
-    BitsAllocated: spec.bitsAllocated,
-    BitsStored: spec.bitsStored,
-    HighBit: spec.bitsStored - 1,
-    PixelRepresentation: 0,
-    SamplesPerPixel: 1,
-    PhotometricInterpretation: 'MONOCHROME2',
-    PixelData: [frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength)],
-    _vrMap: { PixelData: 'OW' },
-  };
-  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
-  dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
-  return new Uint8Array(dict.write());
-}
 
 async function encodeWith(factory: () => Promise<any>, className: string, spec: DicomSpec, configure: (e: any) => void): Promise<Uint8Array> {
   const codec = await factory();
@@ -253,21 +169,21 @@ async function dicomSeeds(): Promise<SeedFile[]> {
   for (const [name, spec] of Object.entries(dicomSpecs())) add(`dicom-${name}`, await makeDicom(spec), spec.transferSyntax);
   const spec: DicomSpec = { transferSyntax: TRANSFER_SYNTAX.explicitLittle, width: 24, height: 16, bitsAllocated: 16, bitsStored: 12, pixels: testPattern(24, 16, 4095) };
   add('dicom-explicit-be', toBigEndian(await makeDicom(spec)), TRANSFER_SYNTAX.explicitBig);
-  const sv1 = await dicomWithFrame({ ...spec, transferSyntax: TRANSFER_SYNTAX.jpegLosslessSV1 }, encodeJpegLossless(spec.pixels as Uint16Array, 24, 16, 12));
+  const sv1 = await makeDicom({ ...spec, transferSyntax: TRANSFER_SYNTAX.jpegLosslessSV1 }, encodeJpegLossless(spec.pixels as Uint16Array, 24, 16, 12));
   add('dicom-jpeg-lossless-p14', withSyntax(sv1, TRANSFER_SYNTAX.jpegLosslessSV1, TRANSFER_SYNTAX.jpegLossless), TRANSFER_SYNTAX.jpegLossless);
   const near = await encodeWith(charls, 'JpegLSEncoder', spec, (e) => e.setNearLossless(2));
-  add('dicom-jpeg-ls-near', await dicomWithFrame({ ...spec, transferSyntax: TRANSFER_SYNTAX.jpegLsNear }, near), TRANSFER_SYNTAX.jpegLsNear);
+  add('dicom-jpeg-ls-near', await makeDicom({ ...spec, transferSyntax: TRANSFER_SYNTAX.jpegLsNear }, near), TRANSFER_SYNTAX.jpegLsNear);
   const j2kLossy = await encodeWith(openjpeg, 'J2KEncoder', spec, (e) => {
     e.setDecompositions(2);
     e.setQuality(false, 0);
     e.setCompressionRatio(0, 10);
   });
-  add('dicom-jpeg2000-lossy', await dicomWithFrame({ ...spec, transferSyntax: TRANSFER_SYNTAX.jpeg2000 }, j2kLossy), TRANSFER_SYNTAX.jpeg2000);
+  add('dicom-jpeg2000-lossy', await makeDicom({ ...spec, transferSyntax: TRANSFER_SYNTAX.jpeg2000 }, j2kLossy), TRANSFER_SYNTAX.jpeg2000);
   const j2k = await encodeWith(openjpeg, 'J2KEncoder', spec, (e) => {
     e.setDecompositions(2);
     e.setQuality(true, 0);
   });
-  for (const ts of [TRANSFER_SYNTAX.htj2kLossless, TRANSFER_SYNTAX.htj2kLosslessRpcl, TRANSFER_SYNTAX.htj2k]) add(`dicom-htj2k-${ts.split('.').at(-1)}`, await dicomWithFrame({ ...spec, transferSyntax: ts }, j2k), ts);
+  for (const ts of [TRANSFER_SYNTAX.htj2kLossless, TRANSFER_SYNTAX.htj2kLosslessRpcl, TRANSFER_SYNTAX.htj2k]) add(`dicom-htj2k-${ts.split('.').at(-1)}`, await makeDicom({ ...spec, transferSyntax: ts }, j2k), ts);
   return seeds;
 }
 
@@ -344,13 +260,13 @@ export function mutate(seed: SeedFile, mutation: Mutation, rand: Rand): Uint8Arr
       // A range removed or repeated: chunk and segment lengths stop matching their contents.
       const a = int(rand, 0, src.length - 1);
       const b = Math.min(src.length, a + int(rand, 1, 256));
-      return rand() < 0.5 ? concat([src.subarray(0, a), src.subarray(b)]) : concat([src.subarray(0, b), src.subarray(a, b), src.subarray(b)]);
+      return rand() < 0.5 ? concatBytes([src.subarray(0, a), src.subarray(b)]) : concatBytes([src.subarray(0, b), src.subarray(a, b), src.subarray(b)]);
     }
     case 'huge-tail': {
       // Megabytes of junk after the real file (a broken copy that kept writing).
       const junk = new Uint8Array(int(rand, 1, 4) * 1024 * 1024);
       for (let i = 0; i < junk.length; i += 4096) junk[i] = int(rand, 0, 255);
-      return concat([src, junk]);
+      return concatBytes([src, junk]);
     }
   }
 }
@@ -396,7 +312,7 @@ function mutateText(text: string, mutation: TextMutation, rand: Rand): Uint8Arra
       // One line of several MB with no newline: a binary file renamed .csv, or a broken export.
       const n = int(rand, 256, 2048) * 1024;
       const cell = pick(rand, ['9', 'x', ',', ';', '[1, 2]', '"']);
-      return concat([src.subarray(0, src.indexOf(10) + 1), utf8(cell.repeat(Math.ceil(n / cell.length)))]);
+      return concatBytes([src.subarray(0, src.indexOf(10) + 1), utf8(cell.repeat(Math.ceil(n / cell.length)))]);
     }
     case 'many-rows': {
       const lines = text.trimEnd().split('\n');
@@ -408,11 +324,11 @@ function mutateText(text: string, mutation: TextMutation, rand: Rand): Uint8Arra
     }
     case 'unterminated-quote': {
       const at = int(rand, 0, src.length - 1);
-      return concat([src.subarray(0, at), utf8('"'), src.subarray(at)]);
+      return concatBytes([src.subarray(0, at), utf8('"'), src.subarray(at)]);
     }
     case 'latin1':
       // Saved by an older Windows tool: é as one byte, not UTF-8.
-      return concat([src, Uint8Array.from([0x63, 0x61, 0x66, 0xe9, 0x2c, 0xe9, 0x0a])]);
+      return concatBytes([src, Uint8Array.from([0x63, 0x61, 0x66, 0xe9, 0x2c, 0xe9, 0x0a])]);
     case 'nul-bytes': {
       const out = src.slice();
       for (let k = int(rand, 1, 20); k > 0; k--) out[int(rand, 0, out.length - 1)] = 0;
@@ -472,7 +388,7 @@ function deflatedWithZeros(prefix: Uint8Array, zeros: number, raw: boolean): Uin
   const block = new Uint8Array(1 << 20);
   for (let left = zeros; left > 0; left -= block.length) stream.push(left >= block.length ? block : block.subarray(0, left));
   stream.push(new Uint8Array(0), true);
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** A 64 x 64 PNG whose image data inflates to 200 MB more than its rows: decodable, if the extra is never inflated. */
@@ -481,16 +397,7 @@ export function pngBomb(): Uint8Array {
   for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) rows[y * 65 + 1 + x] = (x * 4) & 0xff;
   const valid = png8(64, 64);
   const idat = deflatedWithZeros(rows, 200 << 20, false);
-  const chunk = (type: string, data: Uint8Array) => {
-    const out = new Uint8Array(12 + data.length);
-    const view = new DataView(out.buffer);
-    view.setUint32(0, data.length);
-    out.set(new TextEncoder().encode(type), 4);
-    out.set(data, 8);
-    view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-    return out;
-  };
-  return concat([valid.subarray(0, 33), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
+  return concatBytes([valid.subarray(0, 33), pngChunk('IDAT', idat), pngChunk('IEND', new Uint8Array(0))]);
 }
 
 /** A deflated DICOM whose dataset inflates to 300 MB: refused before it is all in memory. */
@@ -499,5 +406,5 @@ export async function deflatedDicomBomb(): Promise<Uint8Array> {
   const file = await makeDicom(spec);
   const metaEnd = 144 + new DataView(file.buffer, file.byteOffset).getUint32(140, true);
   const dataset = new Uint8Array(inflateRawSync(file.subarray(metaEnd)));
-  return concat([file.subarray(0, metaEnd), deflatedWithZeros(dataset, 300 << 20, true)]);
+  return concatBytes([file.subarray(0, metaEnd), deflatedWithZeros(dataset, 300 << 20, true)]);
 }
