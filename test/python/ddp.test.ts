@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreparedManifest } from '../../src/data/prepared.ts';
 import { exportSafetensors } from '../../src/engine/io/torchvision.ts';
 import { parseSafetensors, toFloat32, toIntegers } from '../../src/engine/io/safetensors.ts';
-import { createModelFor, resolveConfig } from '../../src/engine/train/index.ts';
+import { createModelFor, DEFAULT_CONFIG, resolveConfig } from '../../src/engine/train/index.ts';
+import { checkImportedWeights } from '../../src/worker/import_weights.ts';
 import { gazecamOk } from '../helpers/cli.ts';
 import { makeTempDir, normRelError, PYTHON, pythonEnv, ROOT, runOracle } from '../model/torch_oracle.ts';
 
@@ -99,6 +100,14 @@ describe('gazecam_torch.train under torchrun (gloo, CPU)', () => {
     expect(manifest).toMatchObject({ format: 'gazecam-run', trainer: { name: 'gazecam_torch', processes: 2 }, files: { weights: 'model.safetensors', gazeHead: 'gaze_head.safetensors' } });
     expect(manifest.metrics.history).toHaveLength(2);
   }, 300_000);
+
+  it("its weights pass the studio's Import weights check for the settings it was trained with", async () => {
+    const bytes = readFileSync(join(tmp.dir, 'two', 'model.safetensors'));
+    const settings = { ...DEFAULT_CONFIG, arch: 'resnet10-tiny' as const, method: 'both' as const };
+    const { report, weights } = await checkImportedWeights(new File([new Uint8Array(bytes)], 'model.safetensors'), settings, 3);
+    expect(report).toMatchObject({ ok: true, freshClassifier: false, checkedAgainst: 'resnet10-tiny with 3 classes' });
+    expect(weights?.bytes.length).toBeGreaterThan(0);
+  });
 
   it('its run loads in gazecam predict, which predicts what PyTorch does', () => {
     const pred = join(tmp.dir, 'pred');
