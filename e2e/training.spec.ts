@@ -15,10 +15,15 @@ import { configureTinyRun, expect, openStudio, percentDone, test, waitForWebGpu 
 
 test.setTimeout(600_000);
 
-const canvasPixels = (canvas: Locator) =>
-  canvas.evaluate((c) => {
-    const el = c as HTMLCanvasElement;
-    return Array.from(el.getContext('2d')!.getImageData(0, 0, el.width, el.height).data);
+/**
+ * The CAM panel's refresh caption and the first CAM canvas's pixels, read in one task of the page
+ * so both describe the same frame (a refresh can land between two separate reads).
+ */
+const camSnapshot = (cams: Locator) =>
+  cams.evaluate((region) => {
+    const canvas = region.querySelector<HTMLCanvasElement>('canvas[aria-label*=": CAM for "]')!;
+    const caption = region.querySelector('[role="status"][aria-label="CAM refresh"]')!.textContent;
+    return { caption, pixels: Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data) };
   });
 
 test('trains the demo with live progress, changing CAM overlays, pause/resume and stop', async ({ page, pageErrors: _ }) => {
@@ -41,12 +46,11 @@ test('trains the demo with live progress, changing CAM overlays, pause/resume an
   const firstCam = cams.getByRole('img', { name: /: CAM for / }).first();
   await expect(firstCam).toBeVisible({ timeout: 120_000 });
   const refresh = cams.getByRole('status', { name: 'CAM refresh' });
-  const before = await refresh.innerText();
-  const pixelsBefore = await canvasPixels(firstCam);
-  await expect(refresh).not.toHaveText(before, { timeout: 300_000 });
-  const pixelsAfter = await canvasPixels(firstCam);
-  expect(new Set(pixelsAfter.filter((_, i) => i % 4 === 0)).size, 'a non-blank CAM overlay').toBeGreaterThan(10);
-  expect(pixelsAfter, 'the CAM overlay changed between refreshes').not.toEqual(pixelsBefore);
+  const before = await camSnapshot(cams);
+  await expect(refresh).not.toHaveText(before.caption!, { timeout: 300_000 });
+  const after = await camSnapshot(cams);
+  expect(new Set(after.pixels.filter((_, i) => i % 4 === 0)).size, 'a non-blank CAM overlay').toBeGreaterThan(10);
+  expect(after.pixels, `the CAM overlay changed between "${before.caption}" and "${after.caption}"`).not.toEqual(before.pixels);
 
   // Pause holds the step count; pressing Pause again resumes.
   const pause = page.getByRole('button', { name: 'Pause' });

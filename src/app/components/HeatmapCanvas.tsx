@@ -1,9 +1,10 @@
-import { memo, useEffect, useRef } from 'react';
+import { memo, useLayoutEffect, useRef } from 'react';
 
 /**
  * An X-ray with an optional heat layer drawn over it at `opacity`, both ImageBitmaps composed in
  * the worker (worker/heat_layers.ts), at their native size (CSS scales the canvas). Drawing is two
- * blits: no pixel loop on the UI thread. Redrawn only when a picture or the opacity changes.
+ * blits: no pixel loop on the UI thread. Redrawn only when a picture or the opacity changes, in
+ * the same commit as the captions around it, so a caption never names a frame the canvas lags.
  */
 export const HeatmapCanvas = memo(function HeatmapCanvas(props: {
   size: number;
@@ -14,7 +15,7 @@ export const HeatmapCanvas = memo(function HeatmapCanvas(props: {
 }) {
   const { size, image, heat, opacity } = props;
   const canvas = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const context = canvas.current?.getContext('2d');
     // A closed bitmap (replaced by a newer frame before this effect ran) has no pixels left to draw.
     if (!context || image.width === 0) return;
