@@ -19,20 +19,16 @@
  * without a GPU, also in workers. The build goes to a temporary folder (not dist/), and the server
  * to a free port (not 4417), so a Playwright run beside this one is left alone.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { chromium } from 'playwright-core';
-import { build, preview } from 'vite';
 import { BASE_ARGS, CHROMIUM_EXECUTABLE, WEBGPU_ARGS } from '../e2e/chromium.ts';
+import { serveProductionBuild } from './production_build.ts';
 import type { BenchPageState } from '../src/bench/browser/protocol.ts';
 import { BENCH_SUITES, parsePlan, planQuery } from '../src/bench/plan.ts';
 import { formatAb } from '../src/bench/ab.ts';
 import { profileComparison, webgpuSpeedups, type BrowserBenchReport } from '../src/bench/report.ts';
 import { parseArgs, UsageError } from '../src/node/args.ts';
 
-const root = resolve(import.meta.dirname, '..');
 
 function usageExit(message: string): never {
   console.error(`bench-browser: ${message}\nusage: npm run bench:browser -- [kernels|training|all] [--json] [--backends webgpu,webgl,cpu] [--cases arch:size:batch,...] [--runs N] [--warmup N] ...`);
@@ -94,28 +90,10 @@ try {
   usageExit((err as Error).message);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
 const load = () => loadavg().map((x) => Number(x.toFixed(2)));
 const loadAtStart = load();
-let outDir = flags.dist ? resolve(flags.dist as string) : undefined;
-const tempDir = outDir ? undefined : await mkdtemp(join(tmpdir(), 'gazecam-bench-build-'));
-if (!outDir) {
-  outDir = tempDir!;
-  console.error(`building into ${outDir} …`);
-  await build({ root, logLevel: 'error', build: { outDir, emptyOutDir: true } });
-}
-const port = await freePort();
-const server = await preview({ root, logLevel: 'error', build: { outDir }, preview: { port, strictPort: true, host: '127.0.0.1' } });
+const served = await serveProductionBuild(flags.dist as string | undefined, (m) => console.error(m));
+const { port } = served;
 const browser = await chromium.launch({
   executablePath: CHROMIUM_EXECUTABLE,
   args: [...WEBGPU_ARGS, ...BASE_ARGS],
@@ -148,8 +126,7 @@ try {
   if (flags.json) console.log(JSON.stringify({ ...state.report, machine }));
 } finally {
   await browser.close();
-  await server.close();
-  if (tempDir) await rm(tempDir, { recursive: true, force: true });
+  await served.close();
 }
 process.exit(exitCode);
 

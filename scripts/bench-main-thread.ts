@@ -16,13 +16,11 @@
  * The build goes to a temporary folder (or --dist), the server to a free port, so a Playwright run
  * beside this one is left alone. Figures go to docs/benchmarks.md ("Main-thread responsiveness").
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { build, preview } from 'vite';
 import { BASE_ARGS, CHROMIUM_EXECUTABLE, WEBGPU_ARGS } from '../e2e/chromium.ts';
+import { serveProductionBuild } from './production_build.ts';
 import {
   describeTask,
   mainThreadTasks,
@@ -35,7 +33,6 @@ import {
 } from '../e2e/main_thread_probe.ts';
 import { parseArgs, UsageError } from '../src/node/args.ts';
 
-const root = resolve(import.meta.dirname, '..');
 const PHASES = ['load', 'ingest', 'settings', 'train', 'results', 'export'] as const;
 const PHASE_MARK = 'gazecam:phase:';
 
@@ -67,23 +64,9 @@ if (controlBrowser !== 'same' && controlBrowser !== 'own') {
   process.exit(2);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
-const ownDist = !flags.dist;
-const outDir = flags.dist ? resolve(flags.dist as string) : await mkdtemp(join(tmpdir(), 'gazecam-main-thread-'));
-if (ownDist) await build({ root, logLevel: 'error', build: { outDir, emptyOutDir: true } });
-useBundlesFrom(join(outDir, 'assets'));
-const port = await freePort();
-const server = await preview({ root, logLevel: 'error', build: { outDir }, preview: { port, strictPort: true, host: '127.0.0.1' } });
+const served = await serveProductionBuild(flags.dist as string | undefined);
+const { port } = served;
+useBundlesFrom(join(served.outDir, 'assets'));
 const browser = await chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: [...WEBGPU_ARGS, ...BASE_ARGS] });
 const loads: number[] = [];
 const extraBrowsers: Awaited<ReturnType<typeof chromium.launch>>[] = [];
@@ -240,6 +223,5 @@ try {
 } finally {
   await Promise.all(extraBrowsers.map((b) => b.close()));
   await browser.close();
-  await server.close();
-  if (ownDist) await rm(outDir, { recursive: true, force: true });
+  await served.close();
 }

@@ -8,7 +8,7 @@ import { loadSample } from '../data/index.ts';
 import { augmentReference, Param } from '../engine/kernels/augment/reference.ts';
 import { drawAugmentation, resolveConfig } from '../engine/train/index.ts';
 import type { LoadedDataset } from './dataset.ts';
-import { greyRgba, heatLayerRgba, rgbaBitmap, toBytes } from './heat_layers.ts';
+import { greyPicture, heatPicture, toBytes } from './heat_layers.ts';
 import type { AugmentPreviewItem, TrainSettings } from './protocol.ts';
 
 export async function renderAugmentPreview(loaded: LoadedDataset, settings: TrainSettings, count: number): Promise<{ id: string; items: AugmentPreviewItem[] }> {
@@ -28,8 +28,8 @@ export async function renderAugmentPreview(loaded: LoadedDataset, settings: Trai
     const out = draw ? augmentReference(image, gazeMap, size, draw) : { images: image, gaze: gazeMap };
     items.push({
       size,
-      image: await rgbaBitmap(greyRgba(toBytes(out.images)), size),
-      gaze: gaze ? await rgbaBitmap(heatLayerRgba(toBytes(out.gaze)), size) : null,
+      image: await greyPicture(toBytes(out.images), size),
+      gaze: gaze ? await heatPicture(toBytes(out.gaze), size) : null,
     });
   }
   return { id: sample.id, items };

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { camMaps, refineCams } from '../engine/index.ts';
 import type { ResNet } from '../engine/model/index.ts';
 import { disposeBatch, makeBatch, normaliseImages, type SplitData, type TrainConfig } from '../engine/train/index.ts';
-import { greyRgba, heatLayerRgba, rgbaBitmap, toBytes } from './heat_layers.ts';
+import { greyPicture, heatPicture, toBytes } from './heat_layers.ts';
 import type { CamFrameItem } from './protocol.ts';
 
 /** Up to `count` validation images, round-robin over classes so every class is on screen. */
@@ -52,7 +52,7 @@ export async function renderCamFrame(
       for (let c = 0; c < k; c++) {
         const map = new Float32Array(pixels);
         for (let p = 0; p < pixels; p++) map[p] = cams![(i * pixels + p) * k + c]!;
-        camLayers.push(rgbaBitmap(heatLayerRgba(toBytes(map)), size));
+        camLayers.push(heatPicture(toBytes(map), size));
       }
       const itemProbs = Array.from(probs!.subarray(i * k, (i + 1) * k));
       const gaze = val.hasGaze[src] ? val.gaze.subarray(src * pixels, (src + 1) * pixels) : null;
@@ -63,8 +63,8 @@ export async function renderCamFrame(
         predicted: classNames[itemProbs.indexOf(Math.max(...itemProbs))] ?? '?',
         probs: itemProbs,
         size,
-        image: await rgbaBitmap(greyRgba(toBytes(val.images.subarray(src * pixels, (src + 1) * pixels), 65535)), size),
-        gaze: gaze && (await rgbaBitmap(heatLayerRgba(gaze), size)),
+        image: await greyPicture(toBytes(val.images.subarray(src * pixels, (src + 1) * pixels), 65535), size),
+        gaze: gaze && (await heatPicture(gaze, size)),
         cams: await Promise.all(camLayers),
       };
     }),

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { drawnPixel, greyRgba, heatColor, heatLayerRgba, toBytes } from './heat_layers.ts';
+import { greyRgba, heatColor, heatLayerRgba, toBytes } from './heat_layers.ts';
+
+/** What a 2D canvas shows for one pixel when the UI thread draws `layer` source-over at `opacity` on grey. */
+function drawnPixel(grey: number, layer: [number, number, number, number], opacity: number): [number, number, number] {
+  const alpha = (opacity * layer[3]) / 255;
+  return [0, 1, 2].map((c) => Math.round(grey * (1 - alpha) + layer[c]! * alpha)) as [number, number, number];
+}
 
 const pixel = (rgba: Uint8ClampedArray, i: number) => Array.from(rgba.slice(i * 4, i * 4 + 4)) as [number, number, number, number];
 

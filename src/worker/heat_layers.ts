@@ -54,13 +54,13 @@ export function heatLayerRgba(heat: Uint8Array): Uint8ClampedArray<ArrayBuffer> 
   return out;
 }
 
-/** What the UI thread's canvas shows for one pixel: the layer drawn source-over at `opacity`. */
-export function drawnPixel(grey: number, layer: [number, number, number, number], opacity: number): [number, number, number] {
-  const alpha = (opacity * layer[3]) / 255;
-  return [0, 1, 2].map((c) => Math.round(grey * (1 - alpha) + layer[c]! * alpha)) as [number, number, number];
-}
-
 /** RGBA pixels of a `size` x `size` square as an ImageBitmap, ready to transfer to the UI thread. */
-export function rgbaBitmap(rgba: Uint8ClampedArray<ArrayBuffer>, size: number): Promise<ImageBitmap> {
+function rgbaBitmap(rgba: Uint8ClampedArray<ArrayBuffer>, size: number): Promise<ImageBitmap> {
   return createImageBitmap(new ImageData(rgba, size, size));
 }
+
+/** Grey bytes as the opaque X-ray picture. */
+export const greyPicture = (grey: Uint8Array, size: number) => rgbaBitmap(greyRgba(grey), size);
+
+/** Heat bytes as the heat-layer picture drawn over an X-ray. */
+export const heatPicture = (heat: Uint8Array, size: number) => rgbaBitmap(heatLayerRgba(heat), size);

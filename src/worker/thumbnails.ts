@@ -6,7 +6,7 @@
  */
 import { loadSample } from '../data/index.ts';
 import type { LoadedDataset } from './dataset.ts';
-import { greyRgba, heatLayerRgba, rgbaBitmap, toBytes } from './heat_layers.ts';
+import { greyPicture, heatPicture, toBytes } from './heat_layers.ts';
 import type { Thumbnail } from './protocol.ts';
 
 export async function renderThumbnails(ds: LoadedDataset, indices: number[], size: number): Promise<Thumbnail[]> {
@@ -22,8 +22,8 @@ export async function renderThumbnails(ds: LoadedDataset, indices: number[], siz
       out.push({
         index,
         size,
-        image: await rgbaBitmap(greyRgba(toBytes(image)), size),
-        gaze: gaze && (await rgbaBitmap(heatLayerRgba(toBytes(gaze)), size)),
+        image: await greyPicture(toBytes(image), size),
+        gaze: gaze && (await heatPicture(toBytes(gaze), size)),
       });
     } catch (err) {
       out.push({ index, error: err instanceof Error ? err.message : String(err) });

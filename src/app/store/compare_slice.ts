@@ -1,4 +1,5 @@
 import type { CompareProgress, CompareSummary, TrainingOutcome } from '../../worker/protocol.ts';
+import { closePicture } from './pictures.ts';
 import type { SliceCreator } from './types.ts';
 
 /** The methods the studio offers to compare, in `gazecam compare`'s spec (method[:loss][+augment]). */
@@ -35,7 +36,7 @@ export const createCompareSlice: SliceCreator<CompareSlice> = (port) => (set, ge
   setCompareSeeds: (compareSeeds) => set({ compareSeeds }),
   startCompare: () => {
     const previous = get().compare;
-    if (previous.state === 'finished') previous.chart?.close();
+    if (previous.state === 'finished') closePicture(previous.chart);
     set({ compare: { state: 'running', progress: null } });
     port.post({ type: 'startCompare', request: { settings: get().settings, methods: get().compareMethods, seeds: get().compareSeeds } });
   },

@@ -1,6 +1,7 @@
 import { ARCHITECTURES, RESNET_ARCHS } from '../../engine/model/arch.ts';
 import type { AugmentPreset, OptimizerName } from '../../engine/train/config.ts';
 import type { Architecture, AugmentPreviewItem, Capabilities, GazeLoss, GazeMethod, TrainSettings } from '../../worker/protocol.ts';
+import { closePicture } from './pictures.ts';
 import type { SliceCreator } from './types.ts';
 
 export const ARCH_OPTIONS: { value: Architecture; label: string; description: string }[] = RESNET_ARCHS.map((arch) => ({
@@ -114,7 +115,7 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> = (port) => (set, 
   },
   augmentPreviewReceived: (sampleId, items) => {
     const previous = get().augmentPreview;
-    if (previous.state === 'ready') for (const item of previous.items) closeBitmaps(item);
+    if (previous.state === 'ready') for (const item of previous.items) [item.image, item.gaze].forEach(closePicture);
     set({ augmentPreview: { state: 'ready', sampleId, augment: get().settings.augment, items } });
   },
   augmentPreviewFailed: (message) => set({ augmentPreview: { state: 'failed', message } }),
@@ -133,9 +134,3 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> = (port) => (set, 
       };
     }),
 });
-
-/** ImageBitmaps hold GPU or decoded memory until closed: a replaced preview frees its own. */
-function closeBitmaps(item: AugmentPreviewItem): void {
-  item.image.close();
-  item.gaze?.close();
-}
